@@ -1,0 +1,107 @@
+#pragma once
+// The daemon's configuration as one struct tree. Defaults come from the embedded
+// config/p2pd.json; a file overlays them (names only what it changes). Every unknown
+// key and bad value is reported with its path, e.g. `stun.servers[2]: not host:port`.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace p2pd::config {
+
+struct Api {
+  std::vector<std::string> listen;   // "HOST:PORT", "[v6]:PORT" or "unix:PATH"
+  bool token_required = true;
+  std::uint64_t max_body = 16 * 1024 * 1024;
+  int threads = 4;                   // HTTP worker threads per listener
+  int max_long_polls = 64;           // long polls that may wait at once
+  int bridge_timeout_ms = 2000;      // loop must answer a route within this
+  int keep_alive_timeout_s = 1;
+};
+
+struct Log {
+  std::string level = "info";        // trace|debug|info|warn|error|critical|off
+};
+
+struct Interfaces {
+  std::vector<std::string> include;  // glob patterns on interface names
+  std::vector<std::string> exclude;
+};
+
+struct Node {
+  int port = 0;                      // 0: random, kept in the state directory
+  Interfaces interfaces;
+};
+
+struct Stun {
+  std::vector<std::string> servers;  // "host:port"
+  int timeout_ms = 3000;
+};
+
+struct TurnServer {
+  std::string host;
+  int port = 3478;
+  std::string transport = "udp";     // udp|tcp|tls
+  std::string username;
+  std::string password;              // never logged, never shown by the API
+};
+
+struct Turn {
+  std::vector<TurnServer> servers;
+};
+
+struct Mqtt {
+  std::vector<std::string> brokers;  // "host:port"
+};
+
+struct Signaling {
+  Mqtt mqtt;
+};
+
+struct Portmap {
+  bool enabled = true;
+  bool upnp = true;
+  bool natpmp = true;
+  bool pcp = true;
+  int lease_s = 3600;
+};
+
+struct Config {
+  Api api;
+  Log log;
+  Node node;
+  Stun stun;
+  Turn turn;
+  Signaling signaling;
+  Portmap portmap;
+};
+
+// One problem found while loading: `path` is like "api.listen[1]" ("" for the root).
+struct ConfigError {
+  std::string path;
+  std::string message;
+  std::string to_string() const;   // "api.listen[1]: not an endpoint"
+};
+
+struct LoadResult {
+  Config config;                     // valid only when errors is empty
+  std::vector<ConfigError> errors;   // every problem, not just the first
+  bool ok() const { return errors.empty(); }
+};
+
+// Parses `overlay_text` (a JSON object; empty string = no overlay), merges it over the
+// embedded defaults and validates the result. `source` names the overlay in errors.
+LoadResult load_from_string(std::string_view overlay_text, std::string_view source = "config");
+
+// Reads and loads a file. A missing or unreadable file is one error with path "".
+LoadResult load_from_file(const std::string& file_path);
+
+// The embedded defaults alone (always valid; a unit test proves it).
+Config defaults();
+
+// The effective config as JSON with secrets (TURN passwords) replaced by "***".
+nlohmann::json to_redacted_json(const Config& config);
+
+}  // namespace p2pd::config

@@ -1,0 +1,1 @@
+namespace p2pd::rpc { int placeholder() { return 0; } }
