@@ -104,4 +104,18 @@ Config defaults();
 // The effective config as JSON with secrets (TURN passwords) replaced by "***".
 nlohmann::json to_redacted_json(const Config& config);
 
+// Re-checks a Config built or changed in code (e.g. after --api-listen/--log-level
+// overrides) with the same rules and paths as the loader. Empty when valid.
+std::vector<ConfigError> validate(const Config& config);
+
+// The settings that differ between two configs, sorted, as dotted paths down to the
+// first non-object value: "api.listen", "log.level", "node.interfaces.include",
+// "turn.servers" (a changed password shows only as "turn.servers"). For SIGHUP.
+std::vector<std::string> changed_paths(const Config& before, const Config& after);
+
+// True for the paths a running daemon applies at once on SIGHUP: "log.level" and the
+// server lists "stun.servers", "turn.servers", "signaling.mqtt.brokers". Any other
+// changed path needs a restart (the daemon logs its name).
+bool applies_without_restart(std::string_view path);
+
 }  // namespace p2pd::config

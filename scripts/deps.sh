@@ -15,7 +15,7 @@ PACKAGES=(
   # tests: clients and peers a user's program would be
   curl socat python3 systemd procps
   # NAT lab: namespaces, netfilter, real third-party servers
-  iproute2 nftables coturn mosquitto mosquitto-clients miniupnpd-nftables miniupnpc
+  iproute2 nftables coturn mosquitto mosquitto-clients miniupnpd-nftables miniupnpc iputils-ping
   # benchmarks
   openssh-server openssh-client hyperfine
 )

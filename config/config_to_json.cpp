@@ -1,0 +1,57 @@
+// The Config struct tree back to JSON: in full (internal) and redacted (for display).
+#include "config/config_convert.hpp"
+
+namespace p2pd::config {
+
+namespace detail {
+
+nlohmann::json to_json(const Config& c) {
+  using nlohmann::json;
+  json turn_servers = json::array();
+  for (const auto& s : c.turn.servers) {
+    turn_servers.push_back({{"host", s.host},
+                            {"port", s.port},
+                            {"transport", s.transport},
+                            {"username", s.username},
+                            {"password", s.password}});
+  }
+  return {
+      {"api",
+       {{"listen", c.api.listen},
+        {"token_required", c.api.token_required},
+        {"max_body", c.api.max_body},
+        {"threads", c.api.threads},
+        {"max_long_polls", c.api.max_long_polls},
+        {"bridge_timeout_ms", c.api.bridge_timeout_ms},
+        {"keep_alive_timeout_s", c.api.keep_alive_timeout_s}}},
+      {"log", {{"level", c.log.level}}},
+      {"node",
+       {{"port", c.node.port},
+        {"interfaces",
+         {{"include", c.node.interfaces.include}, {"exclude", c.node.interfaces.exclude}}}}},
+      {"stun", {{"servers", c.stun.servers}, {"timeout_ms", c.stun.timeout_ms}}},
+      {"turn", {{"servers", turn_servers}}},
+      {"signaling", {{"mqtt", {{"brokers", c.signaling.mqtt.brokers}}}}},
+      {"portmap",
+       {{"enabled", c.portmap.enabled},
+        {"upnp", c.portmap.upnp},
+        {"natpmp", c.portmap.natpmp},
+        {"pcp", c.portmap.pcp},
+        {"lease_s", c.portmap.lease_s}}},
+  };
+}
+
+}  // namespace detail
+
+nlohmann::json to_redacted_json(const Config& config) {
+  try {
+    auto j = detail::to_json(config);
+    for (auto& server : j["turn"]["servers"]) server["password"] = "***";
+    return j;
+  } catch (const std::exception&) {
+    // Building the tree only throws on allocation failure; never let it escape.
+    return nlohmann::json::object();
+  }
+}
+
+}  // namespace p2pd::config

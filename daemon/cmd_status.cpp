@@ -1,0 +1,33 @@
+#include "daemon/cmd_status.hpp"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+namespace p2pd::daemon {
+
+int cmd_status(const ClientOptions& options, bool json) {
+  auto client = ApiClient::connect(options);
+  if (!client.ok()) {
+    std::fprintf(stderr, "p2pd: %s\n", client.error().message.c_str());
+    return exit_code_for(client.error());
+  }
+  auto status = client->request_json("GET", "/v1/status");
+  if (!status.ok()) {
+    std::fprintf(stderr, "p2pd: %s\n", status.error().message.c_str());
+    return exit_code_for(status.error());
+  }
+  const auto& s = *status;
+  if (json) {
+    std::puts(s.dump(2).c_str());
+    return 0;
+  }
+  fmt::print("p2pd {} ({}), pid {}, up {:.1f} s, via {}\n", s.value("version", "?"),
+             s["build"].value("flavor", "?"), s.value("pid", 0L), s.value("uptime_s", 0.0), client->where());
+  fmt::print("{:<12} {:<9} {}\n", "SUBSYSTEM", "STATE", "REASON");
+  for (const auto& [name, sub] : s["subsystems"].items())
+    fmt::print("{:<12} {:<9} {}\n", name, sub.value("state", "?"), sub.value("reason", ""));
+  return 0;
+}
+
+}  // namespace p2pd::daemon

@@ -1,0 +1,231 @@
+#include "daemon/daemon.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <p2pd/version.hpp>
+
+#include "core/loop/bridge.hpp"
+#include "core/loop/loop.hpp"
+#include "core/loop/signal.hpp"
+#include "core/loop/timer.hpp"
+#include "core/observe/metrics.hpp"
+#include "core/observe/status_board.hpp"
+#include "daemon/daemon_config.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/state_dir.hpp"
+#include "daemon/systemd_notify.hpp"
+#include "rpc/api_server.hpp"
+
+namespace p2pd::daemon {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using observe::Readiness;
+
+constexpr std::uint64_t kForcedExitMs = 1500;  // graceful stop must finish within 2 s
+
+// Subsystems that later capabilities bring; shown as off until they exist.
+constexpr const char* kPendingSubsystems[] = {"interfaces", "nat", "turn", "portmap", "signaling", "peers"};
+
+// The daemon's parts, owned on the loop thread, in construction order.
+class Daemon {
+ public:
+  Daemon(const DaemonOptions& options, std::string config_path, config::Config config, std::string state_dir,
+         std::string token)
+      : options_(options),
+        config_path_(std::move(config_path)),
+        config_(std::move(config)),
+        state_dir_(std::move(state_dir)),
+        started_at_(Clock::now()),
+        bridge_(loop_),
+        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_}, std::move(token),
+                 config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
+                 config_.api.max_long_polls),
+        api_(api_ctx_, rpc::ApiServerOptions{config_.api.threads, config_.api.keep_alive_timeout_s,
+                                             static_cast<std::size_t>(config_.api.max_body)}),
+        sigterm_(loop_),
+        sigint_(loop_),
+        sighup_(loop_),
+        watchdog_(loop_),
+        forced_exit_(loop_) {}
+
+  int run();
+
+ private:
+  std::vector<rpc::ListenRequest> listen_requests() const;
+  void begin_shutdown(int signum);
+  void finish_shutdown();
+  void reload();
+  void remove_runtime_files();
+
+  const DaemonOptions& options_;
+  std::string config_path_;
+  config::Config config_;
+  std::string state_dir_;
+  Clock::time_point started_at_;
+
+  loop::Loop loop_;
+  observe::StatusBoard status_;
+  observe::Registry metrics_;
+  loop::Bridge bridge_;
+  rpc::ApiContext api_ctx_;
+  rpc::ApiServer api_;
+  loop::Signal sigterm_, sigint_, sighup_;
+  loop::Timer watchdog_, forced_exit_;
+  std::thread api_stopper_;
+  bool stopping_ = false;
+};
+
+std::vector<rpc::ListenRequest> Daemon::listen_requests() const {
+  const auto defaults = config::defaults().api.listen;
+  const std::string socket_dir = runtime_dir_or(state_dir_);
+  std::vector<rpc::ListenRequest> out;
+  for (const auto& text : config_.api.listen) {
+    auto ep = net::ListenEndpoint::parse(text);
+    if (!ep.ok()) continue;  // validated at load time
+    if (ep->is_unix() && !ep->unix_path.empty() && ep->unix_path.front() != '/')
+      ep->unix_path = socket_dir + "/" + ep->unix_path;
+    bool is_default = options_.api_listen.empty() && std::find(defaults.begin(), defaults.end(), text) != defaults.end();
+    out.push_back(rpc::ListenRequest{*ep, is_default});
+  }
+  return out;
+}
+
+int Daemon::run() {
+  auto bound = api_.bind(listen_requests());
+  if (!bound.ok()) {
+    spdlog::critical("{}", bound.error().message);
+    return 1;
+  }
+  std::string endpoints;
+  for (const auto& e : *bound) endpoints += e + "\n";
+  if (auto w = write_file_atomically(state_dir_ + "/api.endpoints", endpoints, 0600); !w.ok()) {
+    spdlog::critical("{}", w.error().message);
+    return 1;
+  }
+
+  const auto now = loop_.now_ms();
+  status_.set("api", Readiness::ready, fmt::format("listening on {}", fmt::join(*bound, ", ")), now);
+  for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
+
+  auto on_stop = [this](int signum) { begin_shutdown(signum); };
+  (void)sigterm_.start(SIGTERM, on_stop);
+  (void)sigint_.start(SIGINT, on_stop);
+  (void)sighup_.start(SIGHUP, [this](int) { reload(); });
+  if (auto ms = watchdog_ping_interval_ms(); ms > 0) {
+    watchdog_.start(0, ms, [] { notify_watchdog(); });
+    spdlog::debug("watchdog: pinging every {} ms", ms);
+  }
+
+  api_.start();
+  auto ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_at_).count();
+  notify_ready(fmt::format("API on {}", fmt::join(*bound, ", ")));
+  spdlog::info("p2pd {} ready in {:.1f} ms (state {})", build::version_full, ready_ms, state_dir_);
+
+  loop_.run();
+  if (api_stopper_.joinable()) api_stopper_.join();
+  remove_runtime_files();
+  spdlog::info("stopped");
+  return 0;
+}
+
+void Daemon::begin_shutdown(int signum) {
+  if (stopping_) {
+    spdlog::warn("second signal ({}): exiting now", strsignal(signum));
+    remove_runtime_files();
+    std::_Exit(0);
+  }
+  stopping_ = true;
+  spdlog::info("{}: shutting down", strsignal(signum));
+  notify_stopping();
+  watchdog_.stop();
+  // HTTP workers may be waiting on the bridge, so the loop keeps running while another
+  // thread stops the API; it then hands control back to finish the shutdown here.
+  api_stopper_ = std::thread([this] {
+    api_.stop();
+    if (!bridge_.post([this] { finish_shutdown(); })) spdlog::warn("api stopped after the loop closed");
+  });
+  forced_exit_.start(kForcedExitMs, 0, [this] {
+    spdlog::warn("shutdown took longer than {} ms: exiting now", kForcedExitMs);
+    remove_runtime_files();
+    spdlog::default_logger()->flush();
+    std::_Exit(0);
+  });
+}
+
+void Daemon::finish_shutdown() {
+  forced_exit_.close();
+  watchdog_.close();
+  sigterm_.close();
+  sigint_.close();
+  sighup_.close();
+  bridge_.close();  // the loop now has nothing active and run() returns
+}
+
+void Daemon::reload() {
+  notify_reloading();
+  auto fresh = load_daemon_config(config_path_, options_.api_listen, options_.log_level);
+  if (!fresh.errors.empty()) {
+    for (const auto& e : fresh.errors) spdlog::error("reload: {}", e);
+    spdlog::error("reload: config rejected, keeping the running one");
+    notify_ready("reload rejected");
+    return;
+  }
+  auto changed = config::changed_paths(config_, fresh.config);
+  std::vector<std::string> need_restart;
+  for (const auto& path : changed)
+    if (!config::applies_without_restart(path)) need_restart.push_back(path);
+  set_log_level(fresh.config.log.level);
+  // Keys that need a restart keep their running values until then.
+  config_.log = fresh.config.log;
+  config_.stun.servers = fresh.config.stun.servers;
+  config_.turn.servers = fresh.config.turn.servers;
+  config_.signaling.mqtt.brokers = fresh.config.signaling.mqtt.brokers;
+  spdlog::info("reload: {} ({} change(s))", fresh.source, changed.size());
+  if (!need_restart.empty())
+    spdlog::warn("reload: these settings take effect after a restart: {}", fmt::join(need_restart, ", "));
+  notify_ready("reloaded");
+}
+
+void Daemon::remove_runtime_files() { ::unlink((state_dir_ + "/api.endpoints").c_str()); }
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  const std::string config_path = resolve_config_path(options.config_path);
+  auto loaded = load_daemon_config(config_path, options.api_listen, options.log_level);
+  if (!loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) std::fprintf(stderr, "p2pd: %s\n", e.c_str());
+    return 2;
+  }
+  setup_logging(loaded.config.log.level);
+  spdlog::info("p2pd {} starting (config: {})", build::version_full, loaded.source);
+
+  const std::string state_dir = resolve_state_dir(options.state_dir);
+  if (auto st = ensure_private_dir(state_dir); !st.ok()) {
+    spdlog::critical("{}", st.error().message);
+    return 1;
+  }
+  auto token = load_or_create_token(state_dir);
+  if (!token.ok()) {
+    spdlog::critical("{}", token.error().message);
+    return 1;
+  }
+  // Writes to a vanished API client must not kill the daemon.
+  ::signal(SIGPIPE, SIG_IGN);
+
+  Daemon daemon(options, config_path, std::move(loaded.config), state_dir, std::move(*token));
+  return daemon.run();
+}
+
+}  // namespace p2pd::daemon

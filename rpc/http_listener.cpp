@@ -1,0 +1,74 @@
+#include "rpc/http_listener.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "rpc/socket_stream.hpp"
+
+namespace p2pd::rpc {
+
+namespace {
+
+constexpr int kStopCheckMs = 50;     // how often an idle keep-alive wait looks for stop()
+constexpr std::size_t kPeekMax = 4096;
+
+// Peeks at what the client sent so far (without consuming it), up to the end of the
+// request head if it is complete.
+std::string peek_head(int fd) {
+  char buf[kPeekMax];
+  ssize_t n = ::recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+  if (n <= 0) return {};
+  std::string_view view(buf, static_cast<std::size_t>(n));
+  auto end = view.find("\r\n\r\n");
+  return std::string(end == std::string_view::npos ? view : view.substr(0, end + 4));
+}
+
+}  // namespace
+
+bool HttpListener::process_and_close_socket(int sock) {
+  bool taken = serve_connection(sock);
+  if (!taken) {
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+  }
+  return true;
+}
+
+// Returns true when the takeover hook now owns the socket.
+bool HttpListener::serve_connection(int sock) {
+  SocketStream stream(sock, read_timeout_sec_, write_timeout_sec_);
+  std::size_t remaining = keep_alive_max_count_;
+  const int keep_alive_ms = static_cast<int>(keep_alive_timeout_sec_ * 1000);
+  bool first = true;
+  while (remaining > 0 && svr_sock_ != INVALID_SOCKET) {
+    // The first request gets the read timeout; later ones the keep-alive timeout. Wait
+    // in slices so that stop() is noticed quickly.
+    int budget = first ? static_cast<int>(read_timeout_sec_ * 1000) : keep_alive_ms;
+    bool readable = false;
+    while (budget > 0 && svr_sock_ != INVALID_SOCKET) {
+      int slice = std::min(budget, kStopCheckMs);
+      if (wait_readable(sock, slice)) {
+        readable = true;
+        break;
+      }
+      budget -= slice;
+    }
+    if (!readable || svr_sock_ == INVALID_SOCKET) return false;
+    first = false;
+
+    if (takeover_) {
+      std::string head = peek_head(sock);
+      if (!head.empty() && takeover_(sock, head)) return true;
+    }
+
+    bool connection_closed = false;
+    bool ok = process_request(stream, remaining == 1, connection_closed, [](httplib::Request&) {});
+    if (!ok || connection_closed) return false;
+    --remaining;
+  }
+  return false;
+}
+
+}  // namespace p2pd::rpc

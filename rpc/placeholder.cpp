@@ -1,1 +1,0 @@
-namespace p2pd::rpc { int placeholder() { return 0; } }

@@ -1,0 +1,10 @@
+#pragma once
+// Route tables, one function per area; api_server.cpp calls them all.
+#include "rpc/api_context.hpp"
+#include "rpc/router.hpp"
+
+namespace p2pd::rpc {
+
+void add_system_routes(Router& router, ApiContext& ctx);  // /version, /v1/status, /metrics
+
+}  // namespace p2pd::rpc

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the benchmarks in tests/bench/ against the release build and prints markdown
+# tables for docs/BENCHMARKS.md (each with its baseline from the same run).
+#   scripts/bench.sh [startup] ...     (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+bash scripts/build.sh release > /dev/null
+bin=build/release/daemon/p2pd
+want=("$@")
+[ ${#want[@]} -eq 0 ] && want=(startup)
+for b in "${want[@]}"; do
+  echo "## $b ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r))"
+  case "$b" in
+    startup) python3 tests/bench/bench_startup.py "$bin" 20 ;;
+    *) echo "bench.sh: unknown benchmark $b" >&2; exit 2 ;;
+  esac
+  echo
+done

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of p2pd under build/.
+#   scripts/build.sh [release|asan] [extra cmake args...]
+# release: RelWithDebInfo in build/release; asan: ASan+UBSan in build/asan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+flavour=${1:-release}
+shift || true
+case "$flavour" in
+  release) dir=build/release; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DP2PD_SANITIZE=OFF) ;;
+  asan)    dir=build/asan;    args=(-DCMAKE_BUILD_TYPE=Debug -DP2PD_SANITIZE=ON) ;;
+  *) echo "build.sh: unknown flavour '$flavour' (release|asan)" >&2; exit 2 ;;
+esac
+
+jobs=$(nproc 2>/dev/null || echo 2)
+echo "build: configuring $flavour in $dir"
+cmake -S . -B "$dir" "${args[@]}" "$@" > "$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
+echo "build: compiling $flavour with $jobs jobs"
+cmake --build "$dir" -j "$jobs"

@@ -1,0 +1,119 @@
+# shellcheck shell=bash
+# lib.sh — shared by the NAT lab tests (tests/lab/test_*.sh). Usage:
+#
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#   lab_init labfoo            # skip (exit 77) unless root with usable `ip netns`;
+#                              # NATLAB_PREFIX=labfoo; `natlab.sh down` on any exit
+#   lab_up site1=portrestricted site2=symmetric    # up + source the lab's lab.env
+#   check "what is checked" CMD ARG...             # a failed check fails the test
+#
+# Output is one "ok - ..." / "not ok - ..." line per check and a closing
+# "N passed, M failed" line. Exit: 0 all passed, 1 a check failed, 77 skipped.
+set -euo pipefail
+
+LAB_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_DIR=${P2PD_SOURCE_DIR:-$(cd "$LAB_TESTS_DIR/../.." && pwd)}
+NATLAB=$SRC_DIR/scripts/natlab.sh
+STUNPROBE=$SRC_DIR/scripts/natlab/stunprobe.py
+# Measured tables and other results a test wants to keep after the lab is gone.
+LAB_RESULTS_DIR=${NATLAB_RESULTS_DIR:-/tmp/natlab-results}
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=$(command -v python3 || echo python3); fi
+export NATLAB_PYTHON=$PY
+
+LAB_PASSED=0
+LAB_FAILED=0
+LAB_SKIP=77
+
+lab_skip() { echo "SKIP: $*"; exit "$LAB_SKIP"; }
+lab_log() { printf '# %s\n' "$*"; }
+now() { date +%s.%N; }
+# Seconds since T0, two decimals.
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+lab_init() {
+  local prefix=$1 tool
+  [ "$(id -u)" -eq 0 ] || lab_skip "lab tests need root"
+  for tool in ip nft tc turnserver turnutils_natdiscovery turnutils_uclient mosquitto \
+    mosquitto_pub mosquitto_sub miniupnpd upnpc socat ping "$PY"; do
+    command -v "$tool" >/dev/null || lab_skip "lab tests need $tool (scripts/deps.sh installs it)"
+  done
+  export NATLAB_PREFIX=$prefix
+  LAB_RUN=/run/natlab-$prefix
+  # `ip netns` needs a writable /run/netns and the right to make namespaces.
+  if ! ip netns add "$prefix-probe" 2>/dev/null; then lab_skip "ip netns is unusable here"; fi
+  ip netns delete "$prefix-probe"
+  mkdir -p "$LAB_RESULTS_DIR"
+  trap lab_exit EXIT
+  trap 'exit 130' INT TERM
+  LAB_T0=$(now)
+  lab_log "lab test $prefix (natlab: $NATLAB)"
+}
+
+# The EXIT trap: on failure show the servers' logs, then always tear the lab down and
+# make sure nothing of it is left.
+lab_exit() {
+  local rc=$? f
+  trap - EXIT
+  [ "$LAB_FAILED" -eq 0 ] || [ "$rc" -ne 0 ] || rc=1
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne "$LAB_SKIP" ] && [ -d "$LAB_RUN" ]; then
+    for f in "$LAB_RUN"/*.log; do
+      [ -f "$f" ] || continue
+      echo "# --- last lines of $f"
+      tail -n 15 "$f" | sed 's/^/#   /'
+    done
+  fi
+  "$NATLAB" down >/dev/null 2>&1 || true
+  if ip netns list | grep -q "^$NATLAB_PREFIX-"; then
+    echo "not ok - natlab.sh down left namespaces behind"
+    LAB_FAILED=$((LAB_FAILED + 1)); rc=1
+  fi
+  echo "# $(since "$LAB_T0") s"
+  echo "$LAB_PASSED passed, $LAB_FAILED failed"
+  exit "$rc"
+}
+
+pass() { LAB_PASSED=$((LAB_PASSED + 1)); echo "ok - $*"; }
+fail() { LAB_FAILED=$((LAB_FAILED + 1)); echo "not ok - $*"; }
+# A failure that makes the rest of the test meaningless.
+fatal() { fail "$*"; exit 1; }
+
+# check DESC CMD...: passes when CMD exits 0 (its output is shown only on failure).
+check() {
+  local desc=$1 out; shift
+  if out=$("$@" 2>&1); then pass "$desc"; else fail "$desc"; printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'; fi
+}
+# check_not DESC CMD...: passes when CMD fails.
+check_not() {
+  local desc=$1; shift
+  if "$@" >/dev/null 2>&1; then fail "$desc"; else pass "$desc"; fi
+}
+check_eq() { # DESC GOT WANT
+  if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
+}
+# check_num DESC VALUE OP LIMIT, OP one of < <= > >= (decimal numbers).
+check_num() {
+  if awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {
+      if (op == "<") r = v < l; else if (op == "<=") r = v <= l
+      else if (op == ">") r = v > l; else if (op == ">=") r = v >= l
+      exit !r }'; then
+    pass "$1 ($2 $3 $4)"
+  else
+    fail "$1: $2 is not $3 $4"
+  fi
+}
+
+lab() { "$NATLAB" "$@"; }
+lab_exec() { "$NATLAB" exec "$@"; }
+# Brings the lab up (fatal on failure) and loads its addresses into this shell.
+lab_up() {
+  "$NATLAB" up "$@" || fatal "natlab.sh up $*"
+  # shellcheck disable=SC1091
+  source "$LAB_RUN/lab.env"
+}
+
+# stun_probe HOST SERVER:PORT...: stunprobe.py from HOST, one socket, JSON lines.
+stun_probe() { local h=$1; shift; "$NATLAB" exec "$h" "$PY" "$STUNPROBE" --json "$@"; }
+# json_field KEY: reads one JSON object per line, prints KEY of each ("" if absent).
+json_field() { "$PY" -c 'import json,sys
+for l in sys.stdin:
+    print(json.loads(l).get(sys.argv[1], "")) if l.strip() else None' "$1"; }
