@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <p2pd/version.hpp>
@@ -211,6 +212,10 @@ int run_daemon(const DaemonOptions& options) {
   setup_logging(loaded.config.log.level);
   spdlog::info("p2pd {} starting (config: {})", build::version_full, loaded.source);
 
+  if (sodium_init() < 0) {
+    spdlog::critical("libsodium failed to initialise");
+    return 1;
+  }
   const std::string state_dir = resolve_state_dir(options.state_dir);
   if (auto st = ensure_private_dir(state_dir); !st.ok()) {
     spdlog::critical("{}", st.error().message);

@@ -7,6 +7,7 @@
 #include "core/proto/stun_attributes.hpp"
 #include "core/proto/stun_integrity.hpp"
 #include "core/proto/stun_message.hpp"
+#include "core/proto/stun_names.hpp"
 #include "test_stun_util.hpp"
 
 using namespace p2pd::proto::stun;
@@ -303,4 +304,13 @@ TEST_CASE("STUN classic RFC 3489 message", "[stun]") {
   CHECK(back->is_classic());
   CHECK(*back == req);
   CHECK(get_change_request(*back).value() == ChangeRequest{true, true});
+}
+
+TEST_CASE("STUN names for logs", "[stun]") {
+  CHECK(attribute_name(attr::xor_mapped_address) == "XOR-MAPPED-ADDRESS");
+  CHECK(attribute_name(attr::message_integrity_sha256) == "MESSAGE-INTEGRITY-SHA256");
+  CHECK(attribute_name(0x7f01) == "0x7F01");
+  CHECK(method_name(method::binding) == "Binding");
+  CHECK(method_name(0x003) == "0x0003");
+  CHECK(class_name(MessageClass::error_response) == "error response");
 }
