@@ -268,8 +268,8 @@ EOF
 build_wan_link() {
   local i=$1 outer=$2 core_if=w$1
   local delay=${S_DELAY[$i]} jitter=${S_JITTER[$i]} loss=${S_LOSS[$i]}
-  local want_delay=0
-  natlab_is_zero "$delay" && natlab_is_zero "$jitter" || want_delay=1
+  local want_delay=1
+  if natlab_is_zero "$delay" && natlab_is_zero "$jitter"; then want_delay=0; fi
 
   if [ "$want_delay" = 1 ] && [ "$NATLAB_HAVE_NETEM" = 0 ]; then
     # Two TAPs joined by the userspace delay forwarder (fwd.py).
@@ -325,7 +325,8 @@ route add default via 100.64.$i.1
 EOF
     add_addr "$r" "$r_wan_ip"
     router_sysctls "$outer"
-    natlab_nat_ruleset "${S_CARRIER[$i]}" lan0 "100.64.$i.0/24" wan0 "${S_PUBLIC[$i]}" 30000 \
+    NATLAB_CONE_TIMEOUT=${S_UDPTO[$i]:-$NATLAB_CONE_TIMEOUT} \
+      natlab_nat_ruleset "${S_CARRIER[$i]}" lan0 "100.64.$i.0/24" wan0 "${S_PUBLIC[$i]}" 30000 \
       "${S_REJECT[$i]}" 0 | nsx "$outer" nft -f -
   fi
 
@@ -346,7 +347,8 @@ EOF
   add_addr "$r" "$gw"
   router_sysctls "$r"
 
-  { natlab_nat_ruleset "${S_HOME[$i]}" br0 "$lan" wan0 "$r_wan_ip" 20000 "${S_REJECT[$i]}" "${S_UPNP[$i]}"
+  { NATLAB_CONE_TIMEOUT=${S_UDPTO[$i]:-$NATLAB_CONE_TIMEOUT} \
+      natlab_nat_ruleset "${S_HOME[$i]}" br0 "$lan" wan0 "$r_wan_ip" 20000 "${S_REJECT[$i]}" "${S_UPNP[$i]}"
     [ "${S_UPNP[$i]}" = 0 ] || natlab_upnp_tables
   } | nsx "$r" nft -f -
 

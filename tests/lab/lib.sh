@@ -109,6 +109,8 @@ lab_up() {
   "$NATLAB" up "$@" || fatal "natlab.sh up $*"
   # shellcheck disable=SC1091
   source "$LAB_RUN/lab.env"
+  # LAB_FORCE_FAIL=1: fail right here, to see that a failing test leaves nothing behind
+  [ "${LAB_FORCE_FAIL:-0}" != 1 ] || fatal "LAB_FORCE_FAIL=1: forced failure with the lab up"
 }
 
 # stun_probe HOST SERVER:PORT...: stunprobe.py from HOST, one socket, JSON lines.

@@ -62,7 +62,7 @@ for h in dly-h1 jit-h1; do
 done
 
 if [ "$NATLAB_IMPAIR_METHOD" != netem ]; then
-  forwarder_running() { lab status | grep -qE "fwd-$1 .*running"; }
+  forwarder_running() { lab status | grep -E "fwd-$1 .*running" >/dev/null; }
   check "the delay forwarder of dly is running" forwarder_running dly
   check "the delay forwarder of jit is running" forwarder_running jit
   check "loss is an nftables netdev table on lossy's WAN" \

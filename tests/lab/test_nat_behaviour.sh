@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # lab.nat_behaviour: every NAT type the lab offers really behaves as it claims.
 # Measured from each site's LAN host with coturn's own RFC 5780 client
-# (turnutils_natdiscovery -m -f: mapping and filtering behaviour, all sites in
-# parallel), then with stunprobe.py (one socket, four server endpoints in turn) for the
+# (turnutils_natdiscovery -m -f -L HOST_IP: mapping and filtering behaviour, and
+# whether it sees "No NAT!"; all sites in parallel, ~7 s), then with stunprobe.py (one socket, four server endpoints in turn) for the
 # port delta, which natdiscovery does not report. Writes the measured table to
 # $NATLAB_RESULTS_DIR/nat_behaviour.md (default /tmp/natlab-results/).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,6 +20,7 @@ EXPECT=(
   "symseq    symseq,hosts=2           APDM APDF +1"
   "cgnpr     cgnat,carrier=portrestricted EIM APDF 0"
   "cgnsym    cgnat,carrier=symmetric  APDM APDF random"
+  "cgnseq    cgnat,carrier=symseq     APDM APDF +1"
 )
 specs=()
 for row in "${EXPECT[@]}"; do
@@ -33,8 +34,10 @@ OUT=$(mktemp -d)
 t0=$(now)
 for row in "${EXPECT[@]}"; do
   read -r name _ <<<"$row"
-  timeout 30 "$NATLAB" exec "$name-h1" turnutils_natdiscovery -m -f -p "$STUN_PORT" "$STUN1" \
-    >"$OUT/$name.txt" 2>&1 &
+  # -L: bound to the host's own address, natdiscovery can tell "No NAT!" (with the
+  # wildcard address it compares the reflexive address with 0.0.0.0 and never can)
+  timeout 30 "$NATLAB" exec "$name-h1" turnutils_natdiscovery -m -f -L "$(lab addr "$name-h1")" \
+    -p "$STUN_PORT" "$STUN1" >"$OUT/$name.txt" 2>&1 &
 done
 wait
 lab_log "natdiscovery on ${#EXPECT[@]} sites in parallel: $(since "$t0") s"
@@ -78,8 +81,8 @@ delta_class() { # "+1 +1 +1" -> +1 ; "0 0 0" -> 0 ; else random
 
 TABLE="$LAB_RESULTS_DIR/nat_behaviour.md"
 {
-  echo "| site | requested | mapping | filtering | reflexive address (natdiscovery) | port deltas (4 destinations, 1 socket) | as claimed |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| site | requested | mapping | filtering | \"No NAT!\" | reflexive address (natdiscovery) | port deltas (4 destinations, 1 socket) | as claimed |"
+  echo "|---|---|---|---|---|---|---|---|"
 } >"$TABLE"
 
 for row in "${EXPECT[@]}"; do
@@ -88,6 +91,7 @@ for row in "${EXPECT[@]}"; do
   map=$(verdict "$f" Mapping)
   filt=$(verdict "$f" Filtering)
   refl=$(grep -m1 'UDP reflexive addr' "$f" | sed 's/.*addr: *//')
+  if grep -q 'No NAT!' "$f"; then nonat=yes; else nonat=no; fi
   read -r pip deltas <<<"$(probe_deltas "$name-h1")"
   # shellcheck disable=SC2086 # deltas: three words
   dclass=$(delta_class $deltas)
@@ -100,13 +104,16 @@ for row in "${EXPECT[@]}"; do
   [ "$map" = "$want_map" ] || ok=no
   check_eq "$name ($spec): filtering" "$filt" "$want_filt"
   [ "$filt" = "$want_filt" ] || ok=no
+  if [ "$spec" = none ]; then want_nonat=yes; else want_nonat=no; fi
+  check_eq "$name ($spec): natdiscovery says \"No NAT!\"" "$nonat" "$want_nonat"
+  [ "$nonat" = "$want_nonat" ] || ok=no
   check_eq "$name ($spec): reflexive address is the site's public one" "${refl%:*}" "$want_ip"
   [ "${refl%:*}" = "$want_ip" ] || ok=no
   check_eq "$name ($spec): mapped address by stunprobe" "$pip" "$want_ip"
   check_eq "$name ($spec): port delta class (deltas:$deltas)" "$dclass" "$want_delta"
   [ "$dclass" = "$want_delta" ] || ok=no
   if [ "$ok" = no ]; then sed 's/^/#   /' "$f" | tail -n 25; fi
-  echo "| $name | $spec | $map | $filt | $refl | ${deltas:-?} | $ok |" >>"$TABLE"
+  echo "| $name | $spec | $map | $filt | $nonat | $refl | ${deltas:-?} | $ok |" >>"$TABLE"
 done
 
 # symseq's counter is router-wide: a second host's next mapping continues the sequence.

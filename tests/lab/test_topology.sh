@@ -21,7 +21,7 @@ ROOT_BEFORE=$(root_state)
 
 # --- up: timing bar and description -------------------------------------------------
 t0=$(now)
-lab_up a=portrestricted,hosts=2 b=symmetric c=cgnat,carrier=symmetric
+lab_up a=portrestricted,hosts=2,udptimeout=40 b=symmetric,reject c=cgnat,carrier=symmetric
 check_num "up of 3 sites in under 10 s" "$(since "$t0")" "<" 10
 
 check "status says up and healthy" lab status
@@ -48,6 +48,14 @@ done
 check "a-h1 reaches a-h2 on the LAN" lab_exec a-h1 ping -c 1 -W 2 "$A_H2"
 check_not "a public host cannot reach a private LAN" lab_exec srv ping -c 1 -W 1 "$A_H1"
 check_not "one site cannot reach another's LAN" lab_exec b-h1 ping -c 1 -W 1 "$A_H1"
+check_eq "udptimeout=40 sets the router's conntrack UDP timeout" \
+  "$(lab_exec a-r sysctl -n net.netfilter.nf_conntrack_udp_timeout)" 40
+check_not "unsolicited TCP to a dropping NAT times out" \
+  lab_exec srv socat -u /dev/null "TCP:$A_PUBLIC:9999,connect-timeout=1"
+t0=$(now)
+out=$(lab_exec srv socat -u /dev/null "TCP:$B_PUBLIC:9999,connect-timeout=2" 2>&1 || true)
+check "unsolicited TCP to a NAT with reject is refused at once ($(since "$t0") s)" \
+  grep -q "Connection refused" <<<"$out"
 check "NATLAB_HOST is set for exec" test "$(lab_exec a-h1 printenv NATLAB_HOST)" = a-h1
 
 # --- processes started with exec die with the lab --------------------------------------
@@ -60,12 +68,22 @@ sleep 0.2
 check "exec'd process runs in the lab" kill -0 "$EXEC_PID"
 
 # --- a second lab beside the first ------------------------------------------------------
-NATLAB_PREFIX=labtopo2 "$NATLAB" up x=fullcone >/dev/null 2>&1 || fail "second lab up"
+# (its topology from a file, with comments)
+TOPO=$(mktemp)
+printf '# second lab\nx=fullcone   # one site\n\n' >"$TOPO"
+NATLAB_PREFIX=labtopo2 "$NATLAB" up -f "$TOPO" >/dev/null 2>&1 || fail "second lab up"
+rm -f "$TOPO"
 check "second lab is up" env NATLAB_PREFIX=labtopo2 "$NATLAB" status
 check "second lab's host reaches its own stun1" env NATLAB_PREFIX=labtopo2 "$NATLAB" exec x-h1 ping -c 1 -W 2 198.51.100.10
 NATLAB_PREFIX=labtopo2 "$NATLAB" down >/dev/null 2>&1
 check_not "second lab's namespaces are gone" sh -c 'ip netns list | grep -q "^labtopo2-"'
 check "first lab still healthy after the second's down" lab status
+
+# status notices a dead server (exit 2)
+kill "$(cat "$LAB_RUN/mqtt.pid")"
+sleep 0.3
+rc=0; lab status >/dev/null || rc=$?
+check_eq "status exits 2 once a server died" "$rc" 2
 
 # --- down: timing bar and leftovers -----------------------------------------------------
 t0=$(now)
