@@ -57,7 +57,8 @@ void Reader::integer(const json& obj, const std::string& path, std::string_view 
   bool in_range = false;
   if (j->is_number_unsigned()) {
     auto u = j->get<std::uint64_t>();
-    in_range = max >= 0 && u <= static_cast<std::uint64_t>(max) && static_cast<std::int64_t>(u) >= min;
+    in_range = max >= 0 && u <= static_cast<std::uint64_t>(max) &&
+               static_cast<std::int64_t>(u) >= min;
   } else {
     auto v = j->get<std::int64_t>();
     in_range = v >= min && v <= max;

@@ -10,6 +10,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libsystemd-dev libsodium-dev
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
   libmosquitto-dev libminiupnpc-dev libnatpmp-dev
+  libpcre2-dev
   # fuzzing (libFuzzer needs clang and its runtime)
   clang-14 libclang-rt-14-dev
   # tests: clients and peers a user's program would be

@@ -40,10 +40,11 @@ bool NetlinkMonitor::drain() {
   for (int i = 0; i < kMaxDatagramsPerDrain; ++i) {
     auto got = socket_.receive();
     if (!got) {
-      // Overrun: notifications were lost, so the state must be re-read. Other errors
-      // are not expected on a netlink socket; re-reading is the safe answer too.
+      // Overrun: notifications were lost, so the state must be re-read; the socket
+      // goes on. Other errors are not expected; re-reading is the safe answer too.
       changed = true;
-      continue;
+      if (got.error().code == "overrun") continue;
+      break;
     }
     if (!*got) break;  // nothing pending
     auto messages = split_messages(**got);
