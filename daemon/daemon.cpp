@@ -22,6 +22,7 @@
 #include "core/observe/status_board.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/node_port.hpp"
 #include "daemon/state_dir.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "rpc/api_server.hpp"
@@ -42,14 +43,15 @@ constexpr const char* kPendingSubsystems[] = {"interfaces", "nat", "turn", "port
 class Daemon {
  public:
   Daemon(const DaemonOptions& options, std::string config_path, config::Config config, std::string state_dir,
-         std::string token)
+         std::string token, NodePort node_port)
       : options_(options),
         config_path_(std::move(config_path)),
         config_(std::move(config)),
         state_dir_(std::move(state_dir)),
+        node_port_(node_port),
         started_at_(Clock::now()),
         bridge_(loop_),
-        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_}, std::move(token),
+        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port}, std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
         api_(api_ctx_, rpc::ApiServerOptions{config_.api.threads, config_.api.keep_alive_timeout_s,
@@ -73,6 +75,7 @@ class Daemon {
   std::string config_path_;
   config::Config config_;
   std::string state_dir_;
+  NodePort node_port_;
   Clock::time_point started_at_;
 
   loop::Loop loop_;
@@ -131,7 +134,8 @@ int Daemon::run() {
   api_.start();
   auto ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_at_).count();
   notify_ready(fmt::format("API on {}", fmt::join(*bound, ", ")));
-  spdlog::info("p2pd {} ready in {:.1f} ms (state {})", build::version_full, ready_ms, state_dir_);
+  spdlog::info("p2pd {} ready in {:.1f} ms (state {}, peer port {} from {})", build::version_full, ready_ms,
+               state_dir_, node_port_.port, node_port_.source);
 
   loop_.run();
   if (api_stopper_.joinable()) api_stopper_.join();
@@ -226,10 +230,15 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::critical("{}", token.error().message);
     return 1;
   }
+  auto node_port = resolve_node_port(state_dir, loaded.config.node.port);
+  if (!node_port.ok()) {
+    spdlog::critical("{}", node_port.error().message);
+    return 1;
+  }
   // Writes to a vanished API client must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
 
-  Daemon daemon(options, config_path, std::move(loaded.config), state_dir, std::move(*token));
+  Daemon daemon(options, config_path, std::move(loaded.config), state_dir, std::move(*token), *node_port);
   return daemon.run();
 }
 

@@ -17,6 +17,7 @@ namespace p2pd::rpc {
 struct CoreServices {
   observe::StatusBoard* status = nullptr;
   std::chrono::steady_clock::time_point started_at{};
+  std::uint16_t node_port = 0;  // the peer port (UDP and TCP), daemon/node_port.hpp
 };
 
 struct ApiCounters {

@@ -39,6 +39,7 @@ void add_system_routes(Router& router, ApiContext& ctx) {
           {"uptime_s", std::chrono::duration<double>(uptime).count()},
           {"pid", static_cast<long>(::getpid())},
           {"identity", nullptr},  // the peer identity, once core/peer provides one
+          {"node", {{"port", core.node_port}}},
           {"subsystems", core.status->to_json()},
       };
     });

@@ -13,7 +13,12 @@ case "$flavour" in
   *) echo "build.sh: unknown flavour '$flavour' (release|asan)" >&2; exit 2 ;;
 esac
 
-jobs=$(nproc 2>/dev/null || echo 2)
+jobs=${P2PD_JOBS:-$(nproc 2>/dev/null || echo 2)}
+# ccache, when a developer has it installed, shares compiled objects between checkouts.
+if command -v ccache >/dev/null 2>&1 && [ "${P2PD_NO_CCACHE:-0}" != 1 ]; then
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
 echo "build: configuring $flavour in $dir"
 cmake -S . -B "$dir" "${args[@]}" "$@" > "$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
 echo "build: compiling $flavour with $jobs jobs"

@@ -68,6 +68,40 @@ class StateDirectory(unittest.TestCase):
         finally:
             d.close()
 
+    def test_node_port_is_chosen_once_and_kept(self):
+        d = Daemon()
+        try:
+            d.start()
+            path = os.path.join(d.state_dir, "node.port")
+            self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+            with open(path) as f:
+                port = int(f.read())
+            self.assertTrue(20000 <= port < 60000, port)
+            self.assertEqual(d.get("/v1/status").json()["node"]["port"], port)
+            d.stop()
+            d.start()
+            self.assertEqual(d.get("/v1/status").json()["node"]["port"], port)
+        finally:
+            d.close()
+
+    def test_configured_node_port_wins_and_writes_nothing(self):
+        port = free_port()
+        with Daemon(config={"node": {"port": port}}) as d:
+            self.assertEqual(d.get("/v1/status").json()["node"]["port"], port)
+            self.assertFalse(os.path.exists(os.path.join(d.state_dir, "node.port")))
+
+    def test_corrupt_node_port_stops_the_daemon(self):
+        d = Daemon(wait_ready=False)
+        try:
+            os.makedirs(d.state_dir, mode=0o700)
+            with open(os.path.join(d.state_dir, "node.port"), "w") as f:
+                f.write("99999\n")
+            d.start()
+            self.assertEqual(d.wait(5), 1)
+            self.assertIn("node.port", d.output())
+        finally:
+            d.close()
+
     def test_uncreatable_state_dir_exits_1(self):
         r = run(["daemon", "--state-dir", "/proc/no/such/dir", "--api-listen", "127.0.0.1:0"])
         self.assertEqual(r.returncode, 1, r.stderr)

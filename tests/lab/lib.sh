@@ -32,6 +32,9 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 lab_init() {
   local prefix=$1 tool
+  # P2PD_LAB_TAG (a-z0-9): appended to the prefix so that several checkouts can run
+  # the same lab test at once on one machine (prefixes stay at most 12 characters).
+  if [ -n "${P2PD_LAB_TAG:-}" ]; then prefix=${prefix:0:$((12 - ${#P2PD_LAB_TAG}))}$P2PD_LAB_TAG; fi
   [ "$(id -u)" -eq 0 ] || lab_skip "lab tests need root"
   for tool in ip nft tc turnserver turnutils_natdiscovery turnutils_uclient mosquitto \
     mosquitto_pub mosquitto_sub miniupnpd upnpc socat ping "$PY"; do
