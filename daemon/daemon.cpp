@@ -18,6 +18,7 @@
 #include "core/loop/loop.hpp"
 #include "core/loop/signal.hpp"
 #include "core/loop/timer.hpp"
+#include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
 #include "daemon/daemon_config.hpp"
@@ -51,7 +52,7 @@ class Daemon {
         node_port_(node_port),
         started_at_(Clock::now()),
         bridge_(loop_),
-        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port}, std::move(token),
+        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_}, std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
         api_(api_ctx_, rpc::ApiServerOptions{config_.api.threads, config_.api.keep_alive_timeout_s,
@@ -80,6 +81,7 @@ class Daemon {
 
   loop::Loop loop_;
   observe::StatusBoard status_;
+  observe::EventBus events_;  // GET /v1/events; subsystems publish on the loop thread
   observe::Registry metrics_;
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
@@ -154,6 +156,7 @@ void Daemon::begin_shutdown(int signum) {
   spdlog::info("{}: shutting down", strsignal(signum));
   notify_stopping();
   watchdog_.stop();
+  events_.close();  // wakes event-stream readers first, so their HTTP threads can finish
   // HTTP workers may be waiting on the bridge, so the loop keeps running while another
   // thread stops the API; it then hands control back to finish the shutdown here.
   api_stopper_ = std::thread([this] {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/loop/bridge.hpp"
+#include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
 #include "rpc/long_poll_gate.hpp"
@@ -18,6 +19,7 @@ struct CoreServices {
   observe::StatusBoard* status = nullptr;
   std::chrono::steady_clock::time_point started_at{};
   std::uint16_t node_port = 0;  // the peer port (UDP and TCP), daemon/node_port.hpp
+  observe::EventBus* events = nullptr;  // the daemon's event stream (loop thread only)
 };
 
 struct ApiCounters {
