@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "core/proto/turn_constants.hpp"
+
 namespace p2pd::proto::stun {
 namespace {
 
@@ -44,6 +46,20 @@ std::string_view known_attribute(std::uint16_t type) {
     case attr::ice_controlling: return "ICE-CONTROLLING";
     case attr::response_origin: return "RESPONSE-ORIGIN";
     case attr::other_address: return "OTHER-ADDRESS";
+    case turn::attr::channel_number: return "CHANNEL-NUMBER";
+    case turn::attr::lifetime: return "LIFETIME";
+    case turn::attr::xor_peer_address: return "XOR-PEER-ADDRESS";
+    case turn::attr::data: return "DATA";
+    case turn::attr::xor_relayed_address: return "XOR-RELAYED-ADDRESS";
+    case turn::attr::requested_address_family: return "REQUESTED-ADDRESS-FAMILY";
+    case turn::attr::even_port: return "EVEN-PORT";
+    case turn::attr::requested_transport: return "REQUESTED-TRANSPORT";
+    case turn::attr::dont_fragment: return "DONT-FRAGMENT";
+    case turn::attr::reservation_token: return "RESERVATION-TOKEN";
+    case turn::attr::connection_id: return "CONNECTION-ID";
+    case turn::attr::additional_address_family: return "ADDITIONAL-ADDRESS-FAMILY";
+    case turn::attr::address_error_code: return "ADDRESS-ERROR-CODE";
+    case turn::attr::icmp: return "ICMP";
     default: return {};
   }
 }
@@ -59,6 +75,15 @@ std::string method_name(Method m) {
   switch (m) {
     case method::binding: return "Binding";
     case method::shared_secret: return "SharedSecret";
+    case turn::method::allocate: return "Allocate";
+    case turn::method::refresh: return "Refresh";
+    case turn::method::send: return "Send";
+    case turn::method::data: return "Data";
+    case turn::method::create_permission: return "CreatePermission";
+    case turn::method::channel_bind: return "ChannelBind";
+    case turn::method::connect: return "Connect";
+    case turn::method::connection_bind: return "ConnectionBind";
+    case turn::method::connection_attempt: return "ConnectionAttempt";
     default: return hex16(m);
   }
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Names of STUN methods, classes and attribute types, for logs and error messages:
-// "XOR-MAPPED-ADDRESS", "Binding", or the number in hex when unknown ("0x7F01").
+// "XOR-MAPPED-ADDRESS", "Binding", or the number in hex when unknown ("0x7F01"). TURN
+// methods and attributes (turn_constants.hpp) are named too.
 #include <cstdint>
 #include <string>
 

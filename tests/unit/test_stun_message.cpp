@@ -311,6 +311,7 @@ TEST_CASE("STUN names for logs", "[stun]") {
   CHECK(attribute_name(attr::message_integrity_sha256) == "MESSAGE-INTEGRITY-SHA256");
   CHECK(attribute_name(0x7f01) == "0x7F01");
   CHECK(method_name(method::binding) == "Binding");
-  CHECK(method_name(0x003) == "0x0003");
+  CHECK(method_name(0x003) == "Allocate");  // TURN methods are named too
+  CHECK(method_name(0x0FF) == "0x00FF");
   CHECK(class_name(MessageClass::error_response) == "error response");
 }
