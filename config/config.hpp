@@ -50,6 +50,8 @@ struct TurnServer {
 
 struct Turn {
   std::vector<TurnServer> servers;
+  int lifetime_s = 600;              // allocation lifetime asked for (the server may cap it)
+  int timeout_ms = 10000;            // one TURN transaction, before trying the next server
 };
 
 struct Mqtt {
@@ -114,7 +116,8 @@ std::vector<ConfigError> validate(const Config& config);
 std::vector<std::string> changed_paths(const Config& before, const Config& after);
 
 // True for the paths a running daemon applies at once on SIGHUP: "log.level" and the
-// server lists "stun.servers", "turn.servers", "signaling.mqtt.brokers". Any other
+// server lists "stun.servers", "turn.servers", "signaling.mqtt.brokers", and
+// "turn.lifetime_s", "turn.timeout_ms" (for new allocations). Any other
 // changed path needs a restart (the daemon logs its name).
 bool applies_without_restart(std::string_view path);
 

@@ -43,8 +43,8 @@ std::vector<std::string> changed_paths(const Config& before, const Config& after
 }
 
 bool applies_without_restart(std::string_view path) {
-  static constexpr std::array<std::string_view, 4> live = {
-      "log.level", "stun.servers", "turn.servers", "signaling.mqtt.brokers"};
+  static constexpr std::array<std::string_view, 6> live = {
+      "log.level", "stun.servers", "turn.servers", "turn.lifetime_s", "turn.timeout_ms", "signaling.mqtt.brokers"};
   return std::find(live.begin(), live.end(), path) != live.end();
 }
 

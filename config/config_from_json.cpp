@@ -99,7 +99,9 @@ void read_turn_server(Reader& r, const json& j, const std::string& path, TurnSer
 
 void read_turn(Reader& r, const json& root, Turn& turn) {
   const json* j = r.member(root, "", "turn");
-  if (!j || !r.object(*j, "turn", {"servers"})) return;
+  if (!j || !r.object(*j, "turn", {"servers", "lifetime_s", "timeout_ms"})) return;
+  r.integer(*j, "turn", "lifetime_s", turn.lifetime_s, 30, 86400);
+  r.integer(*j, "turn", "timeout_ms", turn.timeout_ms, 500, 120000);
   const json* servers = r.member(*j, "turn", "servers");
   if (!servers) return;
   if (!servers->is_array()) return r.error("turn.servers", "expected an array of objects");

@@ -30,7 +30,7 @@ nlohmann::json to_json(const Config& c) {
         {"interfaces",
          {{"include", c.node.interfaces.include}, {"exclude", c.node.interfaces.exclude}}}}},
       {"stun", {{"servers", c.stun.servers}, {"timeout_ms", c.stun.timeout_ms}}},
-      {"turn", {{"servers", turn_servers}}},
+      {"turn", {{"servers", turn_servers}, {"lifetime_s", c.turn.lifetime_s}, {"timeout_ms", c.turn.timeout_ms}}},
       {"signaling", {{"mqtt", {{"brokers", c.signaling.mqtt.brokers}}}}},
       {"portmap",
        {{"enabled", c.portmap.enabled},

@@ -21,11 +21,13 @@
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/traverse/turn_manager.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/node_port.hpp"
 #include "daemon/state_dir.hpp"
 #include "daemon/systemd_notify.hpp"
+#include "daemon/turn_config.hpp"
 #include "rpc/api_server.hpp"
 
 namespace p2pd::daemon {
@@ -36,9 +38,10 @@ using Clock = std::chrono::steady_clock;
 using observe::Readiness;
 
 constexpr std::uint64_t kForcedExitMs = 1500;  // graceful stop must finish within 2 s
+constexpr std::uint64_t kTurnReleaseMs = 1000;  // TURN deallocations may take this long at stop
 
 // Subsystems that later capabilities bring; shown as off until they exist.
-constexpr const char* kPendingSubsystems[] = {"interfaces", "nat", "turn", "portmap", "signaling", "peers"};
+constexpr const char* kPendingSubsystems[] = {"interfaces", "nat", "portmap", "signaling", "peers"};
 
 // The daemon's parts, owned on the loop thread, in construction order.
 class Daemon {
@@ -51,8 +54,10 @@ class Daemon {
         state_dir_(std::move(state_dir)),
         node_port_(node_port),
         started_at_(Clock::now()),
+        turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
         bridge_(loop_),
-        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_}, std::move(token),
+        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_},
+                 std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
         api_(api_ctx_, rpc::ApiServerOptions{config_.api.threads, config_.api.keep_alive_timeout_s,
@@ -83,6 +88,7 @@ class Daemon {
   observe::StatusBoard status_;
   observe::EventBus events_;  // GET /v1/events; subsystems publish on the loop thread
   observe::Registry metrics_;
+  traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
   rpc::ApiServer api_;
@@ -90,6 +96,8 @@ class Daemon {
   loop::Timer watchdog_, forced_exit_;
   std::thread api_stopper_;
   bool stopping_ = false;
+  bool api_stopped_ = false;
+  bool turn_released_ = false;
 };
 
 std::vector<rpc::ListenRequest> Daemon::listen_requests() const {
@@ -159,9 +167,18 @@ void Daemon::begin_shutdown(int signum) {
   events_.close();  // wakes event-stream readers first, so their HTTP threads can finish
   // HTTP workers may be waiting on the bridge, so the loop keeps running while another
   // thread stops the API; it then hands control back to finish the shutdown here.
+  // TURN allocations are deleted on their servers meanwhile (bounded by kTurnReleaseMs).
+  turn_.shutdown(kTurnReleaseMs, [this] {
+    turn_released_ = true;
+    if (api_stopped_) finish_shutdown();
+  });
   api_stopper_ = std::thread([this] {
     api_.stop();
-    if (!bridge_.post([this] { finish_shutdown(); })) spdlog::warn("api stopped after the loop closed");
+    auto stopped = [this] {
+      api_stopped_ = true;
+      if (turn_released_) finish_shutdown();
+    };
+    if (!bridge_.post(stopped)) spdlog::warn("api stopped after the loop closed");
   });
   forced_exit_.start(kForcedExitMs, 0, [this] {
     spdlog::warn("shutdown took longer than {} ms: exiting now", kForcedExitMs);
@@ -198,6 +215,9 @@ void Daemon::reload() {
   config_.log = fresh.config.log;
   config_.stun.servers = fresh.config.stun.servers;
   config_.turn.servers = fresh.config.turn.servers;
+  config_.turn.lifetime_s = fresh.config.turn.lifetime_s;
+  config_.turn.timeout_ms = fresh.config.turn.timeout_ms;
+  turn_.set_options(turn_options(config_.turn));
   config_.signaling.mqtt.brokers = fresh.config.signaling.mqtt.brokers;
   spdlog::info("reload: {} ({} change(s))", fresh.source, changed.size());
   if (!need_restart.empty())

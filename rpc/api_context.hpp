@@ -9,6 +9,7 @@
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/traverse/turn_manager.hpp"
 #include "rpc/long_poll_gate.hpp"
 
 namespace p2pd::rpc {
@@ -20,6 +21,7 @@ struct CoreServices {
   std::chrono::steady_clock::time_point started_at{};
   std::uint16_t node_port = 0;  // the peer port (UDP and TCP), daemon/node_port.hpp
   observe::EventBus* events = nullptr;  // the daemon's event stream (loop thread only)
+  traverse::turn::TurnManager* turn = nullptr;  // TURN allocations (/v1/turn)
 };
 
 struct ApiCounters {

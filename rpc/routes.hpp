@@ -6,5 +6,6 @@
 namespace p2pd::rpc {
 
 void add_system_routes(Router& router, ApiContext& ctx);  // /version, /v1/status, /metrics
+void add_turn_routes(Router& router, ApiContext& ctx);    // /v1/turn
 
 }  // namespace p2pd::rpc

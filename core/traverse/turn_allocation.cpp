@@ -48,10 +48,7 @@ void Allocation::request(stun::Message m, OnSuccess on_success, OnError on_error
   transactions_.start(id, std::move(bytes), std::move(key),
                       [this, m = std::move(m), on_success = std::move(on_success), on_error = std::move(on_error),
                        attempt](Result<stun::Message> r) mutable {
-                        if (!r) {
-                          if (r.error().code != "cancelled") on_error(r.error(), 0);
-                          return;
-                        }
+                        if (!r) return on_error(r.error(), 0);  // timeout, or cancelled (closing)
                         if (r->message_class == stun::MessageClass::success_response) return on_success(*r);
                         auto reply = tp::read_error_reply(*r);
                         if (!reply) return on_error(make_error("bad_answer", "error response without ERROR-CODE"), 0);

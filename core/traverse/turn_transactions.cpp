@@ -95,7 +95,7 @@ std::optional<std::uint64_t> Transactions::next_wakeup() const {
 void Transactions::cancel_all() {
   auto all = std::move(pending_);
   pending_.clear();
-  for (auto& [id, p] : all) p.done(make_error("cancelled", "transaction cancelled"));
+  for (auto& [id, p] : all) p.done(make_error("cancelled", "the allocation was closed"));
 }
 
 }  // namespace p2pd::traverse::turn

@@ -1,0 +1,244 @@
+// /v1/turn: TURN allocations (docs/API.md, "TURN"). Creating one, installing a
+// permission, binding a channel and connecting (RFC 6062) wait for the server's answer
+// (call_deferred, under the long-poll bound); the rest is one bridge call.
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "rpc/responses.hpp"
+#include "rpc/routes.hpp"
+
+namespace p2pd::rpc {
+
+namespace {
+
+using nlohmann::json;
+using traverse::turn::TurnManager;
+
+// TURN failures are the upstream server's answers: 502 (504 for silence).
+int turn_status_for(const std::string& code) {
+  if (code == "turn_auth" || code == "turn_refused" || code == "allocation_mismatch" || code == "allocation_lost" ||
+      code == "expired" || code == "bad_answer")
+    return 502;
+  if (code == "closed") return 409;
+  return http_status_for(code);
+}
+
+void send_turn_error(httplib::Response& res, const Error& e) {
+  send_v1_error(res, turn_status_for(e.code), e.code, e.message);
+}
+
+Result<json> parse_body(const httplib::Request& req) {
+  if (req.body.empty()) return json::object();
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return Error{"bad_request", "the body must be a JSON object"};
+  return body;
+}
+
+Result<std::string> string_field(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || !it->is_string()) return Error{"bad_request", std::string("\"") + key + "\" must be a string"};
+  return it->get<std::string>();
+}
+
+// "ip:port" or "[v6]:port"; with allow_ip, a bare address too (port 0).
+Result<net::Endpoint> peer_field(const json& body, bool allow_ip) {
+  auto text = string_field(body, "peer");
+  if (!text) return text.error();
+  if (auto ep = net::Endpoint::parse(*text)) return *ep;
+  if (allow_ip)
+    if (auto ip = net::IpAddress::parse(*text)) return net::Endpoint{*ip, 0};
+  return Error{"bad_request", "\"peer\" is not " + std::string(allow_ip ? "an address or " : "") +
+                                  "an ip:port endpoint: \"" + *text + "\""};
+}
+
+Result<traverse::turn::CreateRequest> create_request(const json& body) {
+  traverse::turn::CreateRequest r;
+  for (const auto& [key, value] : body.items()) {
+    if (key == "id") {
+      if (!value.is_string()) return Error{"bad_request", "\"id\" must be a string"};
+      r.id = value.get<std::string>();
+    } else if (key == "server") {
+      if (!value.is_number_unsigned()) return Error{"bad_request", "\"server\" must be an index into turn.servers"};
+      r.server = value.get<std::size_t>();
+    } else if (key == "relay") {
+      if (value == "udp") r.tcp_relay = false;
+      else if (value == "tcp") r.tcp_relay = true;
+      else return Error{"bad_request", "\"relay\" must be \"udp\" or \"tcp\""};
+    } else if (key == "family") {
+      if (value == "ipv4") r.family = traverse::turn::AddressFamily::v4;
+      else if (value == "ipv6") r.family = traverse::turn::AddressFamily::v6;
+      else return Error{"bad_request", "\"family\" must be \"ipv4\" or \"ipv6\""};
+    } else if (key == "lifetime_s") {
+      if (!value.is_number_unsigned()) return Error{"bad_request", "\"lifetime_s\" must be a number of seconds"};
+      r.lifetime_s = value.get<std::uint32_t>();
+    } else if (key == "peer") {
+      auto peer = peer_field(body, false);
+      if (!peer) return peer.error();
+      r.peer = *peer;
+    } else if (key != "timeout_ms") {
+      return Error{"bad_request", "unknown key \"" + key + "\""};
+    }
+  }
+  return r;
+}
+
+std::chrono::milliseconds wait_of(const json& body, int fallback_ms) {
+  auto it = body.find("timeout_ms");
+  if (it != body.end() && it->is_number_unsigned())
+    return std::chrono::milliseconds(std::min<std::uint64_t>(it->get<std::uint64_t>(), 300000));
+  return std::chrono::milliseconds(fallback_ms);
+}
+
+// Runs `start` on the loop with a promise, holding a long-poll ticket meanwhile.
+template <class T>
+std::optional<Result<T>> wait_on_loop(ApiContext& ctx, httplib::Response& res,
+                                      std::function<void(loop::Promise<T>)> start, std::chrono::milliseconds wait) {
+  auto ticket = ctx.long_polls.try_enter();
+  if (!ticket) {
+    ctx.counters.busy.inc();
+    res.set_header("Retry-After", "1");
+    send_v1_error(res, 503, "busy", "too many requests are waiting; try again");
+    return std::nullopt;
+  }
+  auto r = ctx.bridge.call_deferred<T>(std::move(start), wait);
+  if (!r.ok() && r.error().code == "loop_busy") ctx.counters.loop_busy.inc();
+  return r;
+}
+
+constexpr int kDefaultWaitMs = 30000;
+
+}  // namespace
+
+void add_turn_routes(Router& router, ApiContext& ctx) {
+  router.add("GET", "/v1/turn", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams&) {
+    auto* turn = ctx.core.turn;
+    auto r = ctx.on_loop([turn]() -> Result<json> {
+      if (!turn) return Error{"unavailable", "TURN is not in this process"};
+      return turn->list();
+    });
+    if (!r) return send_v1_error(res, r.error());
+    send_ok(res, *r);
+  });
+
+  router.add("POST", "/v1/turn", [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams&) {
+    auto body = parse_body(req);
+    if (!body) return send_v1_error(res, body.error());
+    auto request = create_request(*body);
+    if (!request) return send_v1_error(res, request.error());
+    auto* turn = ctx.core.turn;
+    auto r = wait_on_loop<json>(
+        ctx, res,
+        [turn, request = *request](loop::Promise<json> p) {
+          if (!turn) return (void)p.resolve(Error{"unavailable", "TURN is not in this process"});
+          turn->create(request, [p](Result<json> done) { p.resolve(std::move(done)); });
+        },
+        wait_of(*body, kDefaultWaitMs));
+    if (!r) return;
+    if (!*r) return send_turn_error(res, r->error());
+    send_json(res, 201, {{"error", 0}, {"allocation", **r}});
+  });
+
+  router.add("GET", "/v1/turn/:id", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams& p) {
+    auto* turn = ctx.core.turn;
+    auto r = ctx.on_loop([turn, id = p["id"]]() -> Result<json> {
+      if (!turn) return Error{"unavailable", "TURN is not in this process"};
+      return turn->get(id);
+    });
+    if (!r) return send_v1_error(res, r.error());
+    send_ok(res, {{"allocation", *r}});
+  });
+
+  router.add("DELETE", "/v1/turn/:id", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams& p) {
+    auto* turn = ctx.core.turn;
+    const std::string id = p["id"];
+    auto r = wait_on_loop<bool>(
+        ctx, res,
+        [turn, id](loop::Promise<bool> promise) {
+          if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
+          auto st = turn->release(id, [promise] { promise.resolve(true); });
+          if (!st) promise.resolve(st.error());
+        },
+        std::chrono::milliseconds(kDefaultWaitMs));
+    if (!r) return;
+    if (!*r) return send_turn_error(res, r->error());
+    send_ok(res, {{"released", id}});
+  });
+
+  router.add("POST", "/v1/turn/:id/permissions",
+             [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams& p) {
+               auto body = parse_body(req);
+               if (!body) return send_v1_error(res, body.error());
+               auto peer = peer_field(*body, true);
+               if (!peer) return send_v1_error(res, peer.error());
+               auto* turn = ctx.core.turn;
+               auto r = wait_on_loop<bool>(
+                   ctx, res,
+                   [turn, id = p["id"], peer = *peer](loop::Promise<bool> promise) {
+                     if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
+                     turn->permit(id, peer, [promise](Status st) {
+                       if (st) promise.resolve(true);
+                       else promise.resolve(st.error());
+                     });
+                   },
+                   wait_of(*body, kDefaultWaitMs));
+               if (!r) return;
+               if (!*r) return send_turn_error(res, r->error());
+               send_json(res, 201, {{"error", 0}, {"peer", peer->address.to_string()}, {"installed", true}});
+             });
+
+  router.add("DELETE", "/v1/turn/:id/permissions/:peer",
+             [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams& p) {
+               auto ip = net::IpAddress::parse(p["peer"]);
+               if (!ip) return send_v1_error(res, 400, "bad_request", "not an IP address: " + p["peer"]);
+               auto* turn = ctx.core.turn;
+               auto r = ctx.on_loop([turn, id = p["id"], peer = net::Endpoint{*ip, 0}]() -> Result<bool> {
+                 if (!turn) return Error{"unavailable", "TURN is not in this process"};
+                 auto st = turn->revoke(id, peer);
+                 if (!st) return st.error();
+                 return true;
+               });
+               if (!r) return send_v1_error(res, r.error());
+               send_ok(res, {{"revoked", ip->to_string()}});
+             });
+
+  router.add("POST", "/v1/turn/:id/channels",
+             [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams& p) {
+               auto body = parse_body(req);
+               if (!body) return send_v1_error(res, body.error());
+               auto peer = peer_field(*body, false);
+               if (!peer) return send_v1_error(res, peer.error());
+               auto* turn = ctx.core.turn;
+               auto r = wait_on_loop<std::uint16_t>(
+                   ctx, res,
+                   [turn, id = p["id"], peer = *peer](loop::Promise<std::uint16_t> promise) {
+                     if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
+                     turn->bind_channel(id, peer, [promise](Result<std::uint16_t> n) { promise.resolve(std::move(n)); });
+                   },
+                   wait_of(*body, kDefaultWaitMs));
+               if (!r) return;
+               if (!*r) return send_turn_error(res, r->error());
+               send_json(res, 201, {{"error", 0}, {"peer", peer->to_string()}, {"channel", **r}});
+             });
+
+  router.add("POST", "/v1/turn/:id/connections",
+             [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams& p) {
+               auto body = parse_body(req);
+               if (!body) return send_v1_error(res, body.error());
+               auto peer = peer_field(*body, false);
+               if (!peer) return send_v1_error(res, peer.error());
+               auto* turn = ctx.core.turn;
+               auto r = wait_on_loop<std::string>(
+                   ctx, res,
+                   [turn, id = p["id"], peer = *peer](loop::Promise<std::string> promise) {
+                     if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
+                     turn->connect(id, peer, [promise](Result<std::string> name) { promise.resolve(std::move(name)); });
+                   },
+                   wait_of(*body, kDefaultWaitMs));
+               if (!r) return;
+               if (!*r) return send_turn_error(res, r->error());
+               send_json(res, 201, {{"error", 0}, {"peer", peer->to_string()}, {"pipe", **r}});
+             });
+}
+
+}  // namespace p2pd::rpc
