@@ -6,6 +6,7 @@ const char* path_kind_name(PathKind kind) {
   switch (kind) {
     case PathKind::udp: return "udp";
     case PathKind::tcp: return "tcp";
+    case PathKind::turn: return "turn";
   }
   return "?";
 }

@@ -1,7 +1,7 @@
 #pragma once
 // A Path carries datagrams to one peer (ARCHITECTURE.md, "Peer connections"): a UDP
-// socket + remote endpoint, a TCP stream with 2-byte length framing, later TURN
-// channels. A Session (QUIC) runs over exactly one Path at a time. Everything here runs
+// socket + remote endpoint, a TCP stream with 2-byte length framing, a TURN relay
+// (path_turn.hpp). A Session (QUIC) runs over exactly one Path at a time. Everything here runs
 // on the loop thread.
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +14,7 @@
 
 namespace p2pd::peer {
 
-enum class PathKind { udp, tcp };
+enum class PathKind { udp, tcp, turn };
 const char* path_kind_name(PathKind kind);
 
 class Path {

@@ -2,6 +2,7 @@
 // allocation (a TurnRelayTransport), release, shutdown, status and metrics.
 #include <catch2/catch.hpp>
 
+#include "core/peer/path_turn.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "test_turn_loop_server.hpp"
 
@@ -188,4 +189,36 @@ TEST_CASE("TurnManager: shutdown deletes every allocation, bounded by its deadli
   slow.shutdown(200, [&] { stopped = true; });
   REQUIRE(run_until(loop, [&] { return stopped; }));
   CHECK(loop.now_ms() - t0 < 1000);
+}
+
+TEST_CASE("TurnPath: a peer session's datagrams through an allocation", "[turn][manager][path]") {
+  loop::Loop loop;
+  LoopTurnServer server(loop);
+  TurnManager m(loop, options_for({server.endpoint}));
+  REQUIRE(create(loop, m, {}).ok());
+  auto hub = m.hub("turn1");
+  REQUIRE(hub);
+  const auto peer = net::Endpoint::parse("192.0.2.7:4433").value();
+  peer::TurnPath path(hub, peer);
+  CHECK(path.kind() == peer::PathKind::turn);
+  CHECK(path.describe() == "turn 127.0.0.1:50000 -> 192.0.2.7:4433");
+  std::vector<std::vector<std::uint8_t>> got;
+  std::optional<Status> closed;
+  path.set_receiver([&](std::span<const std::uint8_t> d) { got.emplace_back(d.begin(), d.end()); },
+                    [&](Status s) { closed = s; });
+  // The echo server sends each datagram back from the peer it went to: only the path's
+  // own peer reaches it; another peer's datagram goes to nobody (counted as dropped).
+  const std::vector<std::uint8_t> one = {1}, two = {2, 2};
+  std::span<const std::uint8_t> both[] = {one, two};
+  REQUIRE(path.send(both).value() == 2);
+  REQUIRE(m.send("turn1", net::Endpoint::parse("192.0.2.8:1").value(), one).ok());
+  REQUIRE(run_until(loop, [&] { return got.size() == 2; }));
+  CHECK(got == std::vector<std::vector<std::uint8_t>>{one, two});
+  CHECK(server.binds == 2);  // one channel per peer, bound once
+
+  REQUIRE(m.release("turn1").ok());
+  REQUIRE(run_until(loop, [&] { return closed.has_value(); }));
+  CHECK(closed->error().code == "closed");
+  CHECK_FALSE(path.is_open());
+  CHECK(path.send_one(one).error().code == "closed");
 }
