@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks in tests/bench/ against the release build and prints markdown
 # tables for docs/BENCHMARKS.md (each with its baseline from the same run).
-#   scripts/bench.sh [startup] ...     (default: all)
+#   scripts/bench.sh [startup|turn] ...     (default: startup; turn needs root: NAT lab)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -13,6 +13,7 @@ for b in "${want[@]}"; do
   echo "## $b ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r))"
   case "$b" in
     startup) python3 tests/bench/bench_startup.py "$bin" 20 ;;
+    turn) bash tests/bench/bench_turn.sh build/release ;;
     *) echo "bench.sh: unknown benchmark $b" >&2; exit 2 ;;
   esac
   echo

@@ -102,6 +102,8 @@ class TurnClient {
   std::optional<net::Endpoint> relayed() const;
   std::optional<net::Endpoint> mapped() const;
   std::optional<net::Endpoint> local() const { return link_ ? link_->local() : std::nullopt; }
+  // Bytes sent and not yet taken by the kernel (senders wait while it is not 0).
+  std::size_t backlog() const { return link_ ? link_->backlog() : 0; }
   // The server in use (or last tried) and its address.
   const TurnServer* server() const;
   std::optional<net::Endpoint> server_endpoint() const;

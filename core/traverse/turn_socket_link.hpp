@@ -28,6 +28,8 @@ class SocketLink : public ServerLink {
   virtual void open(FrameFn on_frame, DoneFn on_ready, DoneFn on_fail) = 0;
   virtual void close() = 0;
   virtual std::optional<net::Endpoint> local() const = 0;
+  // Bytes handed to the link and not yet taken by the kernel.
+  virtual std::size_t backlog() const = 0;
   const net::Endpoint& server() const { return server_; }
 
  protected:
@@ -47,6 +49,7 @@ class UdpLink final : public SocketLink {
   std::optional<net::Endpoint> local() const override { return local_; }
   Status send_frame(std::span<const std::uint8_t> frame) override;
   bool is_stream() const override { return false; }
+  std::size_t backlog() const override { return udp_.send_queue_size(); }
   std::uint64_t foreign_datagrams() const { return foreign_; }  // from others than the server
 
  private:
@@ -87,7 +90,7 @@ class TcpLink final : public SocketLink {
   std::optional<net::Endpoint> local() const override { return local_; }
   Status send_frame(std::span<const std::uint8_t> frame) override;
   bool is_stream() const override { return true; }
-  std::size_t backlog() const { return tcp_.write_queue_size(); }
+  std::size_t backlog() const override { return tcp_.write_queue_size(); }
 
  private:
   void fail(Status status);

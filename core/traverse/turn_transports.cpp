@@ -40,6 +40,8 @@ void TurnRelayTransport::close(bool) {
   if (auto fn = std::exchange(on_close_, nullptr)) fn();
 }
 
+std::size_t TurnRelayTransport::backlog() const { return hub_->client() ? hub_->client()->backlog() : 0; }
+
 std::optional<net::Endpoint> TurnRelayTransport::local() const {
   if (hub_->client()) return hub_->client()->relayed();
   return relayed_;

@@ -31,7 +31,7 @@ class TurnRelayTransport final : public pipe::Transport {
   Status start(pipe::TransportHandler* handler) override;
   void set_reading(bool) override {}
   Status send(std::vector<std::uint8_t> bytes, const std::optional<net::Endpoint>& to) override;
-  std::size_t backlog() const override { return 0; }  // datagrams go straight to the socket
+  std::size_t backlog() const override;
   void shutdown_write() override {}
   void close(bool graceful) override;
   std::optional<net::Endpoint> local() const override;
