@@ -19,6 +19,7 @@ if command -v ccache >/dev/null 2>&1 && [ "${P2PD_NO_CCACHE:-0}" != 1 ]; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
   args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
+mkdir -p build
 echo "build: configuring $flavour in $dir"
 cmake -S . -B "$dir" "${args[@]}" "$@" > "$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
 echo "build: compiling $flavour with $jobs jobs"
