@@ -42,11 +42,7 @@ struct TransportPair {
 
   explicit TransportPair(std::size_t low_water = 256 * 1024) {
     quic.listen();
-    bool established = false;
-    Session::Callbacks cb;
-    cb.on_established = [&] { established = true; };
-    client = quic.connect(std::move(cb));
-    REQUIRE(run_until(quic.loop, [&] { return established; }));
+    client = connect_established(quic);
     auto s = client->open_stream();
     REQUIRE(s);
     near = std::make_unique<StreamTransport>(quic.loop, *s, loopback(1), loopback(2), low_water);

@@ -101,11 +101,7 @@ TEST_CASE("QUIC: a server admitting one key refuses another client", "[quic][ses
 TEST_CASE("QUIC: a stream carries its open header and bytes both ways", "[quic][session][stream]") {
   QuicPair p;
   p.listen();
-  bool established = false;
-  Session::Callbacks cb;
-  cb.on_established = [&] { established = true; };
-  auto client = p.connect(std::move(cb));
-  REQUIRE(run_until(p.loop, [&] { return established; }));
+  auto client = connect_established(p);
   auto s = client->open_stream();
   REQUIRE(s);
   auto stream = *s;
@@ -145,11 +141,7 @@ TEST_CASE("QUIC: a stream carries its open header and bytes both ways", "[quic][
 TEST_CASE("QUIC: 16 MiB on one stream arrive intact over 60 KB datagrams", "[quic][session][stream]") {
   QuicPair p(60000);
   p.listen();
-  bool established = false;
-  Session::Callbacks cb;
-  cb.on_established = [&] { established = true; };
-  auto client = p.connect(std::move(cb));
-  REQUIRE(run_until(p.loop, [&] { return established; }));
+  auto client = connect_established(p);
   CHECK(client->max_datagram() == 60000);
   auto s = client->open_stream();
   REQUIRE(s);
@@ -171,11 +163,7 @@ TEST_CASE("QUIC: a reader that stops bounds the writer's memory", "[quic][sessio
   p.server_config.stream_window = 256 << 10;
   p.server_config.max_stream_window = 512 << 10;
   p.listen();
-  bool established = false;
-  Session::Callbacks cb;
-  cb.on_established = [&] { established = true; };
-  auto client = p.connect(std::move(cb));
-  REQUIRE(run_until(p.loop, [&] { return established; }));
+  auto client = connect_established(p);
   auto s = client->open_stream();
   REQUIRE(s);
   auto stream = *s;
@@ -225,11 +213,7 @@ TEST_CASE("QUIC: garbage from strangers is dropped without harm", "[quic][sessio
   CHECK(p.listener->rejected() > 0);
   CHECK(p.accepted.size() <= 20);
   // A real client still gets in.
-  bool established = false;
-  Session::Callbacks cb;
-  cb.on_established = [&] { established = true; };
-  auto client = p.connect(std::move(cb));
-  REQUIRE(run_until(p.loop, [&] { return established; }));
+  auto client = connect_established(p);
 }
 
 TEST_CASE("QUIC: a silent peer ends in idle timeout; keep-alives prevent it", "[quic][session]") {

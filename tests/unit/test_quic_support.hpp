@@ -115,6 +115,19 @@ struct QuicPair {
   }
 };
 
+// Connects over UDP with `callbacks` and waits for the handshake to be confirmed.
+inline std::unique_ptr<Session> connect_established(QuicPair& p, Session::Callbacks callbacks = {}) {
+  bool established = false;
+  auto user = std::move(callbacks.on_established);
+  callbacks.on_established = [&established, user] {
+    established = true;
+    if (user) user();
+  };
+  auto client = p.connect(std::move(callbacks));
+  REQUIRE(run_until(p.loop, [&] { return established; }));
+  return client;
+}
+
 // Reads everything a stream delivers into `out` (consuming as it goes).
 inline void drain_into(const std::shared_ptr<Stream>& stream, std::vector<std::uint8_t>& out) {
   Stream* raw = stream.get();
