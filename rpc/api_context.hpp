@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/loop/bridge.hpp"
+#include "core/net/interface_service.hpp"
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
@@ -24,6 +25,7 @@ struct CoreServices {
   observe::EventBus* events = nullptr;  // the daemon's event stream (loop thread only)
   traverse::turn::TurnManager* turn = nullptr;  // TURN allocations (/v1/turn)
   const peer::Identity* identity = nullptr;  // immutable after start: readable from any thread
+  net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
 };
 
 struct ApiCounters {
