@@ -26,6 +26,7 @@
 #include "daemon/daemon_config.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/node_port.hpp"
+#include "core/peer/identity.hpp"
 #include "daemon/state_dir.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/turn_config.hpp"
@@ -55,17 +56,18 @@ constexpr const char* kPendingSubsystems[] = {"nat", "portmap", "signaling", "pe
 class Daemon {
  public:
   Daemon(const DaemonOptions& options, std::string config_path, config::Config config, std::string state_dir,
-         std::string token, NodePort node_port)
+         std::string token, NodePort node_port, peer::Identity identity)
       : options_(options),
         config_path_(std::move(config_path)),
         config_(std::move(config)),
         state_dir_(std::move(state_dir)),
         node_port_(node_port),
+        identity_(std::move(identity)),
         started_at_(Clock::now()),
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
         bridge_(loop_),
-        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &interfaces_},
+        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -91,6 +93,7 @@ class Daemon {
   config::Config config_;
   std::string state_dir_;
   NodePort node_port_;
+  peer::Identity identity_;
   Clock::time_point started_at_;
 
   loop::Loop loop_;
@@ -279,10 +282,17 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::critical("{}", node_port.error().message);
     return 1;
   }
+  auto identity = peer::load_or_create_identity(state_dir);
+  if (!identity.ok()) {
+    spdlog::critical("{}", identity.error().message);
+    return 1;
+  }
+  spdlog::info("peer id {}", identity->peer_id());
   // Writes to a vanished API client must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
 
-  Daemon daemon(options, config_path, std::move(loaded.config), state_dir, std::move(*token), *node_port);
+  Daemon daemon(options, config_path, std::move(loaded.config), state_dir, std::move(*token), *node_port,
+                std::move(*identity));
   return daemon.run();
 }
 

@@ -10,6 +10,7 @@
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/peer/identity.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "rpc/long_poll_gate.hpp"
 
@@ -23,6 +24,7 @@ struct CoreServices {
   std::uint16_t node_port = 0;  // the peer port (UDP and TCP), daemon/node_port.hpp
   observe::EventBus* events = nullptr;  // the daemon's event stream (loop thread only)
   traverse::turn::TurnManager* turn = nullptr;  // TURN allocations (/v1/turn)
+  const peer::Identity* identity = nullptr;  // immutable after start: readable from any thread
   net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
 };
 
