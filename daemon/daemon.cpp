@@ -22,6 +22,8 @@
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/peer/peer_node.hpp"
+#include "core/peer/test_string_responder.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/logging.hpp"
@@ -50,7 +52,7 @@ net::InterfaceServiceOptions interface_options(const config::Interfaces& c) {
   return o;
 }
 
-constexpr const char* kPendingSubsystems[] = {"nat", "portmap", "signaling", "peers"};
+constexpr const char* kPendingSubsystems[] = {"nat", "portmap", "signaling"};
 
 // The daemon's parts, owned on the loop thread, in construction order.
 class Daemon {
@@ -66,8 +68,11 @@ class Daemon {
         started_at_(Clock::now()),
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
+        peers_(loop_, identity_, &interfaces_, &status_),
         bridge_(loop_),
-        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_},
+        api_ctx_(bridge_, metrics_,
+                 rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_,
+                                   &peers_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -85,6 +90,7 @@ class Daemon {
   std::vector<rpc::ListenRequest> listen_requests() const;
   void begin_shutdown(int signum);
   void finish_shutdown();
+  void start_peers();
   void reload();
   void remove_runtime_files();
 
@@ -102,6 +108,7 @@ class Daemon {
   observe::Registry metrics_;
   net::InterfaceService interfaces_;  // /v1/interfaces; publishes net.* events
   traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
+  peer::PeerNode peers_;              // node port, QUIC sessions; /v1/addr, /v1/sessions
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
   rpc::ApiServer api_;
@@ -149,6 +156,7 @@ int Daemon::run() {
   status_.set("api", Readiness::ready, fmt::format("listening on {}", fmt::join(*bound, ", ")), now);
   for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
   interfaces_.start();
+  start_peers();
 
   auto on_stop = [this](int signum) { begin_shutdown(signum); };
   (void)sigterm_.start(SIGTERM, on_stop);
@@ -206,7 +214,22 @@ void Daemon::begin_shutdown(int signum) {
   });
 }
 
+void Daemon::start_peers() {
+  peer::PeerServiceOptions o;
+  o.port = node_port_.port;
+  auto incoming = [](peer::PeerStream s, std::string name) {
+    // Until pipes carry them, a peer's streams get P2PD's test-string answer.
+    spdlog::info("peer: stream \"{}\" from {} ({})", name, s.link.peer_id, s.link.strategy);
+    peer::TestStringResponder::attach(std::move(s.stream));
+  };
+  if (peers_.start(o, incoming)) return;
+  // A host without IPv6 (or with it disabled) still gets IPv4 peer connections.
+  o.ipv6 = false;
+  if (peers_.start(o, incoming)) spdlog::warn("peer: IPv6 node port unavailable; IPv4 only");
+}
+
 void Daemon::finish_shutdown() {
+  peers_.stop();
   interfaces_.close();
   forced_exit_.close();
   watchdog_.close();

@@ -11,6 +11,7 @@
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
 #include "core/peer/identity.hpp"
+#include "core/peer/peer_node.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "rpc/long_poll_gate.hpp"
 
@@ -26,6 +27,7 @@ struct CoreServices {
   traverse::turn::TurnManager* turn = nullptr;  // TURN allocations (/v1/turn)
   const peer::Identity* identity = nullptr;  // immutable after start: readable from any thread
   net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
+  peer::PeerNode* peers = nullptr;  // /v1/addr, /addr, /v1/sessions (loop thread only)
 };
 
 struct ApiCounters {
