@@ -147,11 +147,6 @@ int Daemon::run() {
     endpoints += e + "\n";
     if (e.starts_with("unix:")) api_unix_sockets_.push_back(e.substr(5));
   }
-  if (auto w = write_file_atomically(state_dir_ + "/api.endpoints", endpoints, 0600); !w.ok()) {
-    spdlog::critical("{}", w.error().message);
-    return 1;
-  }
-
   const auto now = loop_.now_ms();
   status_.set("api", Readiness::ready, fmt::format("listening on {}", fmt::join(*bound, ", ")), now);
   for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
@@ -167,6 +162,12 @@ int Daemon::run() {
     spdlog::debug("watchdog: pinging every {} ms", ms);
   }
 
+  // api.endpoints tells clients (and tests) that the daemon is up: written only once the
+  // signal handlers are in place, so a SIGHUP right after it never meets the default action.
+  if (auto w = write_file_atomically(state_dir_ + "/api.endpoints", endpoints, 0600); !w.ok()) {
+    spdlog::critical("{}", w.error().message);
+    return 1;
+  }
   api_.start();
   auto ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_at_).count();
   notify_ready(fmt::format("API on {}", fmt::join(*bound, ", ")));
