@@ -24,6 +24,7 @@
 #include "core/observe/status_board.hpp"
 #include "core/peer/peer_node.hpp"
 #include "core/peer/test_string_responder.hpp"
+#include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/logging.hpp"
@@ -52,7 +53,20 @@ net::InterfaceServiceOptions interface_options(const config::Interfaces& c) {
   return o;
 }
 
-constexpr const char* kPendingSubsystems[] = {"nat", "portmap", "signaling"};
+// STUN Bindings per the RFC 8489 schedule (RTO 500 ms, doubling, Rc 7, Rm 16), each
+// request capped at stun.timeout_ms; the filtering tests, where silence is the answer,
+// and the TCP Bindings are capped at the same time.
+traverse::NatServiceOptions nat_options(const config::Stun& c) {
+  traverse::NatServiceOptions o;
+  o.servers = c.servers;
+  o.timing.timeout_ms = static_cast<std::uint64_t>(c.timeout_ms);
+  o.filter_timing = o.timing;
+  o.tcp_timing = o.timing;
+  o.software = "p2pd";
+  return o;
+}
+
+constexpr const char* kPendingSubsystems[] = {"portmap", "signaling"};
 
 // The daemon's parts, owned on the loop thread, in construction order.
 class Daemon {
@@ -69,10 +83,11 @@ class Daemon {
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
         peers_(loop_, identity_, &interfaces_, &status_),
+        nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
         bridge_(loop_),
         api_ctx_(bridge_, metrics_,
                  rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_,
-                                   &peers_},
+                                   &peers_, &nat_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -109,6 +124,7 @@ class Daemon {
   net::InterfaceService interfaces_;  // /v1/interfaces; publishes net.* events
   traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
   peer::PeerNode peers_;              // node port, QUIC sessions; /v1/addr, /v1/sessions
+  traverse::NatService nat_;          // /v1/nat; re-classifies on interface changes
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
   rpc::ApiServer api_;
@@ -151,6 +167,7 @@ int Daemon::run() {
   status_.set("api", Readiness::ready, fmt::format("listening on {}", fmt::join(*bound, ", ")), now);
   for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
   interfaces_.start();
+  nat_.start();
   start_peers();
 
   auto on_stop = [this](int signum) { begin_shutdown(signum); };
@@ -231,6 +248,7 @@ void Daemon::start_peers() {
 
 void Daemon::finish_shutdown() {
   peers_.stop();
+  nat_.close();
   interfaces_.close();
   forced_exit_.close();
   watchdog_.close();

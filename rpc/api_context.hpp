@@ -12,6 +12,7 @@
 #include "core/observe/status_board.hpp"
 #include "core/peer/identity.hpp"
 #include "core/peer/peer_node.hpp"
+#include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "rpc/long_poll_gate.hpp"
 
@@ -28,6 +29,7 @@ struct CoreServices {
   const peer::Identity* identity = nullptr;  // immutable after start: readable from any thread
   net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
   peer::PeerNode* peers = nullptr;  // /v1/addr, /addr, /v1/sessions (loop thread only)
+  traverse::NatService* nat = nullptr;          // /v1/nat
 };
 
 struct ApiCounters {
