@@ -274,7 +274,10 @@ void Daemon::reload() {
   set_log_level(fresh.config.log.level);
   // Keys that need a restart keep their running values until then.
   config_.log = fresh.config.log;
-  config_.stun.servers = fresh.config.stun.servers;
+  if (config_.stun.servers != fresh.config.stun.servers) {
+    config_.stun.servers = fresh.config.stun.servers;
+    nat_.set_servers(config_.stun.servers);  // and classifies again
+  }
   config_.turn.servers = fresh.config.turn.servers;
   config_.turn.lifetime_s = fresh.config.turn.lifetime_s;
   config_.turn.timeout_ms = fresh.config.turn.timeout_ms;
