@@ -29,6 +29,7 @@
 #include "daemon/daemon_config.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/node_port.hpp"
+#include "daemon/peer_book.hpp"
 #include "core/peer/identity.hpp"
 #include "daemon/state_dir.hpp"
 #include "daemon/systemd_notify.hpp"
@@ -72,7 +73,7 @@ constexpr const char* kPendingSubsystems[] = {"portmap", "signaling"};
 class Daemon {
  public:
   Daemon(const DaemonOptions& options, std::string config_path, config::Config config, std::string state_dir,
-         std::string token, NodePort node_port, peer::Identity identity)
+         std::string token, NodePort node_port, peer::Identity identity, peer::AddressBook* book)
       : options_(options),
         config_path_(std::move(config_path)),
         config_(std::move(config)),
@@ -87,7 +88,7 @@ class Daemon {
         bridge_(loop_),
         api_ctx_(bridge_, metrics_,
                  rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_,
-                                   &peers_, &nat_},
+                                   &peers_, &nat_, book},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -333,11 +334,17 @@ int run_daemon(const DaemonOptions& options) {
     return 1;
   }
   spdlog::info("peer id {}", identity->peer_id());
+  peer::AddressBook book(book_writer(state_dir));  // outlives the Daemon and its API threads
+  if (auto st = load_book_file(state_dir, book); !st.ok()) {
+    spdlog::critical("{}", st.error().message);
+    return 1;
+  }
+  if (book.size() > 0) spdlog::info("address book: {} peers", book.size());
   // Writes to a vanished API client must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
 
   Daemon daemon(options, config_path, std::move(loaded.config), state_dir, std::move(*token), *node_port,
-                std::move(*identity));
+                std::move(*identity), &book);
   return daemon.run();
 }
 

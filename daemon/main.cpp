@@ -6,6 +6,7 @@
 #include <p2pd/version.hpp>
 
 #include "daemon/cmd_ifs.hpp"
+#include "daemon/cmd_peers.hpp"
 #include "daemon/cmd_nat.hpp"
 #include "daemon/cmd_status.hpp"
 #include "daemon/cmd_turn.hpp"
@@ -49,6 +50,10 @@ int main(int argc, char** argv) {
     add_client_options(cmd, client, nullptr);
   });
 
+  auto peers_cmd = p2pd::daemon::add_peers_command(app, client, [&client](CLI::App* cmd) {
+    add_client_options(cmd, client, nullptr);
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -61,5 +66,6 @@ int main(int argc, char** argv) {
   if (ifs_cmd->parsed()) return p2pd::daemon::cmd_ifs(client, json);
   if (nat_cmd->parsed()) return p2pd::daemon::cmd_nat(client, json, nat_refresh);
   if (int rc = turn_cmd(); rc >= 0) return rc;
+  if (int rc = peers_cmd(); rc >= 0) return rc;
   return 2;
 }

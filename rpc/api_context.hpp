@@ -10,6 +10,7 @@
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/peer/address_book.hpp"
 #include "core/peer/identity.hpp"
 #include "core/peer/peer_node.hpp"
 #include "core/traverse/nat_service.hpp"
@@ -30,6 +31,7 @@ struct CoreServices {
   net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
   peer::PeerNode* peers = nullptr;  // /v1/addr, /addr, /v1/sessions (loop thread only)
   traverse::NatService* nat = nullptr;          // /v1/nat
+  peer::AddressBook* book = nullptr;  // /v1/peers; thread-safe: HTTP threads call it directly
 };
 
 struct ApiCounters {

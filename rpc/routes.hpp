@@ -9,5 +9,6 @@ void add_system_routes(Router& router, ApiContext& ctx);  // /version, /v1/statu
 void add_turn_routes(Router& router, ApiContext& ctx);    // /v1/turn
 void add_net_routes(Router& router, ApiContext& ctx);     // /v1/interfaces, /ifs, /v1/nat
 void add_peer_routes(Router& router, ApiContext& ctx);    // /v1/addr, /addr, /v1/sessions
+void add_book_routes(Router& router, ApiContext& ctx);    // /v1/peers (the address book)
 
 }  // namespace p2pd::rpc

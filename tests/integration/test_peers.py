@@ -132,7 +132,7 @@ class Peers(unittest.TestCase):
         r = d.cli("peers", "show", "alice", "--json", *api)
         self.assertEqual(json.loads(r.stdout)["peer"]["peer_id"], peer_id(1))
         r = d.cli("peers", "add", "alice", "p2pd1_bad", *api)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 2)  # the daemon's 400 bad_request: bad usage
         self.assertIn("p2pd:", r.stderr)
         r = d.cli("peers", "add", "bad/name", address(1), *api)
         self.assertEqual(r.returncode, 2)

@@ -49,7 +49,7 @@ bool have_book(ApiContext& ctx, httplib::Response& res) {
 
 }  // namespace
 
-void add_peer_routes(Router& router, ApiContext& ctx) {
+void add_book_routes(Router& router, ApiContext& ctx) {
   router.add("GET", "/v1/peers", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams&) {
     if (!have_book(ctx, res)) return;
     json peers = json::array();
