@@ -31,16 +31,25 @@ json link_json(const peer::PeerLinkInfo& l) {
           {"streams", l.streams}};
 }
 
-// "self", or a peer address. (Address-book names join once the book exists.)
+// "self", a peer address, or an address-book name (text spelled like an address is
+// always an address: proto::peer::looks_like_address).
 struct Target {
   bool self = false;
   proto::peer::PeerAddress address;
 };
 
-Result<Target> parse_target(const std::string& to) {
+Result<Target> parse_target(const std::string& to, const peer::AddressBook* book) {
   if (to == "self") return Target{true, {}};
-  auto a = proto::peer::parse(to);
-  if (!a) return Error{"bad_request", "\"to\": not \"self\" and not a peer address: " + a.error().message};
+  if (proto::peer::looks_like_address(to) || !book) {
+    auto a = proto::peer::parse(to);
+    if (!a) return Error{"bad_request", "\"to\": not \"self\" and not a peer address: " + a.error().message};
+    return Target{false, std::move(*a)};
+  }
+  auto a = book->resolve(to);
+  if (!a) {
+    if (a.error().code == "not_found") return Error{"not_found", "\"to\": " + a.error().message};
+    return Error{"bad_request", "\"to\": not \"self\", a peer address or an address-book name: " + a.error().message};
+  }
   return Target{false, std::move(*a)};
 }
 
@@ -102,7 +111,7 @@ void add_peer_routes(Router& router, ApiContext& ctx) {
     if (!body) return send_v1_error(res, body.error());
     auto to = string_field(*body, "to");
     if (!to) return send_v1_error(res, to.error());
-    auto target = parse_target(*to);
+    auto target = parse_target(*to, ctx.core.book);
     if (!target) return send_v1_error(res, target.error());
     auto* peers = ctx.core.peers;
     auto r = wait_on_loop<json>(

@@ -104,6 +104,32 @@ class PeerSessions(unittest.TestCase):
         self.assertEqual(r2.status, 200, r2.body)
         self.assertEqual(r2.json()["session"]["strategy"], "self")
 
+    def test_connect_by_address_book_name(self):
+        b_addr = loopback_address(self.addr_of(self.b)["addr"])
+        b_id = self.addr_of(self.b)["peer_id"]
+        r = self.a.request("PUT", "/v1/peers/bee", {"address": b_addr})
+        self.assertIn(r.status, (200, 201), r.body)
+        try:
+            r = self.connect(self.a, "bee")
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual(r.json()["session"]["peer_id"], b_id)
+            self.assertTrue(r.json()["session"]["candidate"].startswith("udp 127.0.0.1:"), r.body)
+            # A name for our own address is a session to ourselves.
+            own = loopback_address(self.addr_of(self.a)["addr"])
+            self.assertIn(self.a.request("PUT", "/v1/peers/me", {"address": own}).status, (200, 201))
+            r = self.connect(self.a, "me")
+            self.assertEqual(r.status, 200, r.body)
+            self.assertEqual(r.json()["session"]["strategy"], "self")
+            # A name whose address has another key fails like the address itself.
+            wrong = with_key(b_addr, random_key_text())
+            self.assertEqual(self.a.request("PUT", "/v1/peers/bee", {"address": wrong}).status, 200)
+            r = self.connect(self.a, "bee")
+            self.assertEqual(r.status, 502, r.body)
+            self.assertIn("key", r.json()["message"])
+        finally:
+            for name in ("bee", "me"):
+                self.a.request("DELETE", "/v1/peers/" + name)
+
     def test_a_daemon_with_another_key_is_refused(self):
         wrong = with_key(loopback_address(self.addr_of(self.b)["addr"]), random_key_text())
         start = time.monotonic()
@@ -115,10 +141,14 @@ class PeerSessions(unittest.TestCase):
         self.assertLess(time.monotonic() - start, 12)
 
     def test_bad_targets(self):
-        for to, why in [("", "peer address"), ("p2pd1_xyz", "key"), ("nobody", "peer address")]:
+        for to, why in [("", "peer address"), ("p2pd1_xyz", "key"), ("no/such", "address-book name")]:
             r = self.connect(self.a, to)
             self.assertEqual(r.status, 400, (to, r.body))
             self.assertIn(why, r.json()["message"])
+        r = self.connect(self.a, "nobody")  # a valid name that is not in the book
+        self.assertEqual(r.status, 404, r.body)
+        self.assertEqual(r.json()["error"], "not_found")
+        self.assertIn("\"nobody\"", r.json()["message"])
         r = self.a.request("POST", "/v1/sessions", {"peer": "x"})
         self.assertEqual(r.status, 400)
         r = self.a.request("POST", "/v1/sessions", b"not json", headers={"Content-Type": "application/json"})
