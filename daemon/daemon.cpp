@@ -18,6 +18,7 @@
 #include "core/loop/loop.hpp"
 #include "core/loop/signal.hpp"
 #include "core/loop/timer.hpp"
+#include "core/net/interface_service.hpp"
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
@@ -41,7 +42,14 @@ constexpr std::uint64_t kForcedExitMs = 1500;  // graceful stop must finish with
 constexpr std::uint64_t kTurnReleaseMs = 1000;  // TURN deallocations may take this long at stop
 
 // Subsystems that later capabilities bring; shown as off until they exist.
-constexpr const char* kPendingSubsystems[] = {"interfaces", "nat", "portmap", "signaling", "peers"};
+net::InterfaceServiceOptions interface_options(const config::Interfaces& c) {
+  net::InterfaceServiceOptions o;
+  o.filter.include = c.include;
+  o.filter.exclude = c.exclude;
+  return o;
+}
+
+constexpr const char* kPendingSubsystems[] = {"nat", "portmap", "signaling", "peers"};
 
 // The daemon's parts, owned on the loop thread, in construction order.
 class Daemon {
@@ -54,9 +62,10 @@ class Daemon {
         state_dir_(std::move(state_dir)),
         node_port_(node_port),
         started_at_(Clock::now()),
+        interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
         bridge_(loop_),
-        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_},
+        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &interfaces_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -88,6 +97,7 @@ class Daemon {
   observe::StatusBoard status_;
   observe::EventBus events_;  // GET /v1/events; subsystems publish on the loop thread
   observe::Registry metrics_;
+  net::InterfaceService interfaces_;  // /v1/interfaces; publishes net.* events
   traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
@@ -131,6 +141,7 @@ int Daemon::run() {
   const auto now = loop_.now_ms();
   status_.set("api", Readiness::ready, fmt::format("listening on {}", fmt::join(*bound, ", ")), now);
   for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
+  interfaces_.start();
 
   auto on_stop = [this](int signum) { begin_shutdown(signum); };
   (void)sigterm_.start(SIGTERM, on_stop);
@@ -189,6 +200,7 @@ void Daemon::begin_shutdown(int signum) {
 }
 
 void Daemon::finish_shutdown() {
+  interfaces_.close();
   forced_exit_.close();
   watchdog_.close();
   sigterm_.close();

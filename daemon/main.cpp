@@ -5,6 +5,7 @@
 
 #include <p2pd/version.hpp>
 
+#include "daemon/cmd_ifs.hpp"
 #include "daemon/cmd_status.hpp"
 #include "daemon/cmd_turn.hpp"
 #include "daemon/daemon.hpp"
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   bool json = false;
   auto* status_cmd = app.add_subcommand("status", "show the running daemon's state");
   add_client_options(status_cmd, client, &json);
+  auto* ifs_cmd = app.add_subcommand("ifs", "show the daemon's interfaces, addresses and default routes");
+  add_client_options(ifs_cmd, client, &json);
   auto turn_cmd = p2pd::daemon::add_turn_command(app, client, [&client](CLI::App* cmd) {
     add_client_options(cmd, client, nullptr);
   });
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
 
   if (daemon_cmd->parsed()) return p2pd::daemon::run_daemon(daemon_options);
   if (status_cmd->parsed()) return p2pd::daemon::cmd_status(client, json);
+  if (ifs_cmd->parsed()) return p2pd::daemon::cmd_ifs(client, json);
   if (int rc = turn_cmd(); rc >= 0) return rc;
   return 2;
 }

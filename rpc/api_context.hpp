@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/loop/bridge.hpp"
+#include "core/net/interface_service.hpp"
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
@@ -22,6 +23,7 @@ struct CoreServices {
   std::uint16_t node_port = 0;  // the peer port (UDP and TCP), daemon/node_port.hpp
   observe::EventBus* events = nullptr;  // the daemon's event stream (loop thread only)
   traverse::turn::TurnManager* turn = nullptr;  // TURN allocations (/v1/turn)
+  net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
 };
 
 struct ApiCounters {

@@ -60,6 +60,7 @@ bool unix_socket_alive(const std::string& path) {
 ApiServer::ApiServer(ApiContext& ctx, ApiServerOptions options) : ctx_(ctx), options_(options) {
   add_system_routes(router_, ctx_);
   add_turn_routes(router_, ctx_);
+  add_net_routes(router_, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }
