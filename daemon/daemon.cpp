@@ -105,6 +105,7 @@ class Daemon {
   loop::Signal sigterm_, sigint_, sighup_;
   loop::Timer watchdog_, forced_exit_;
   std::thread api_stopper_;
+  std::vector<std::string> api_unix_sockets_;  // removed by every exit path, the forced one too
   bool stopping_ = false;
   bool api_stopped_ = false;
   bool turn_released_ = false;
@@ -132,7 +133,10 @@ int Daemon::run() {
     return 1;
   }
   std::string endpoints;
-  for (const auto& e : *bound) endpoints += e + "\n";
+  for (const auto& e : *bound) {
+    endpoints += e + "\n";
+    if (e.starts_with("unix:")) api_unix_sockets_.push_back(e.substr(5));
+  }
   if (auto w = write_file_atomically(state_dir_ + "/api.endpoints", endpoints, 0600); !w.ok()) {
     spdlog::critical("{}", w.error().message);
     return 1;
@@ -237,7 +241,12 @@ void Daemon::reload() {
   notify_ready("reloaded");
 }
 
-void Daemon::remove_runtime_files() { ::unlink((state_dir_ + "/api.endpoints").c_str()); }
+void Daemon::remove_runtime_files() {
+  ::unlink((state_dir_ + "/api.endpoints").c_str());
+  // The API threads may still hold the listening sockets (forced exit); unlinking the
+  // paths is safe then and keeps a stopped daemon from leaving socket files behind.
+  for (const auto& path : api_unix_sockets_) ::unlink(path.c_str());
+}
 
 }  // namespace
 

@@ -21,6 +21,10 @@
 #   natlab.sh env                      print the lab's env file (KEY=VALUE lines)
 #   natlab.sh exec HOST CMD [ARG...]   run CMD inside HOST's namespace (exec: same
 #                                      pid, same stdio); `down` kills it
+#   natlab.sh gc                       tear down every lab (any prefix) whose owner
+#                                      process is gone: labs of tests that were
+#                                      killed before their trap could run
+#   natlab.sh down-all                 tear down every lab of any prefix
 #
 # SITE is NAME=TYPE[,OPTION...] or just TYPE (then named site<N>); a -f FILE holds
 # sites separated by newlines or spaces, `#` starts a comment. NAME: a-z then a-z0-9,
@@ -43,6 +47,9 @@
 #   NATLAB_TURN_EXTRA         extra turnserver.conf lines for the TURN server
 #   NATLAB_NO_NETEM=1         use the netem-free impairment path even if netem exists
 #   NATLAB_PYTHON             python3 for the helpers (default /usr/bin/python3)
+#   NATLAB_OWNER_PID          the process the lab belongs to (tests set their own
+#                             pid); `gc` removes the lab once it has exited. Without
+#                             it the lab is kept until `down` or `down-all`
 #   NATLAB_FAIL_AFTER=STAGE   testing hook: make `up` fail after STAGE (namespaces,
 #                             core, site:NAME, servers) to exercise its cleanup;
 #                             with NATLAB_FAIL_HARD=1 it dies by SIGKILL (no cleanup)
@@ -520,6 +527,7 @@ cmd_up() {
   cmd_down quiet
   mkdir -p "$RUN"
   : >"$RUN/namespaces"; : >"$RUN/procs"
+  echo "${NATLAB_OWNER_PID:-}" >"$RUN/owner"
   trap up_exit EXIT
   trap 'exit 130' INT TERM
 
@@ -590,6 +598,23 @@ cmd_down() {
   [ -n "$quiet" ] || log "down in $(elapsed "$t0") s (${#nss[@]} namespaces, ${#pids[@]} processes)"
 }
 
+# Runs `down` for each lab prefix (from /run/natlab-* and PREFIX-core namespaces) that
+# `$1` selects: "all", or "orphans" (an owner pid was recorded and it is gone).
+down_labs() {
+  local which=$1 prefix owner
+  for prefix in $( { ls -d /run/natlab-* 2>/dev/null | sed 's|^/run/natlab-||'
+                     ip netns list 2>/dev/null | awk '{ print $1 }' | sed -n 's/^\([a-z0-9]*\)-core$/\1/p'
+                     } | sort -u); do
+    [ -d "/run/natlab-$prefix" ] || [ "$which" = all ] || continue
+    if [ "$which" = orphans ]; then
+      owner=$(cat "/run/natlab-$prefix/owner" 2>/dev/null || true)
+      [ -n "$owner" ] && ! proc_alive "$owner" || continue
+    fi
+    log "$which: tearing down lab '$prefix'"
+    (PREFIX=$prefix RUN=/run/natlab-$prefix; cmd_down)
+  done
+}
+
 # === queries ==========================================================================
 require_up() { [ -f "$RUN/hosts" ] || die "lab '$PREFIX' is not up ($RUN/hosts missing)"; }
 
@@ -654,11 +679,13 @@ main() {
   local cmd=${1:-help}
   [ $# -eq 0 ] || shift
   case $cmd in
-    up|down|exec) [ "$(id -u)" -eq 0 ] || die "$cmd needs root" ;;
+    up|down|exec|gc|down-all) [ "$(id -u)" -eq 0 ] || die "$cmd needs root" ;;
   esac
   case $cmd in
     up) cmd_up "$@" ;;
     down) cmd_down ;;
+    gc) down_labs orphans ;;
+    down-all) down_labs all ;;
     status) cmd_status ;;
     hosts) cmd_hosts ;;
     addr) cmd_addr "$@" ;;

@@ -20,6 +20,10 @@ bash scripts/deps.sh
 
 step "building release"
 bash scripts/build.sh release
+if [ "$(id -u)" -eq 0 ]; then
+  step "removing NAT labs left by killed test runs (scripts/natlab.sh gc)"
+  bash scripts/natlab.sh gc
+fi
 step "running tests on the release build${labels:+ (labels: $labels)}"
 (cd build/release && ctest --output-on-failure -j "$jobs" ${labels:+-L "$labels"})
 

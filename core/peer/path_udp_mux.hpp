@@ -45,7 +45,17 @@ class UdpMux {
   UdpMux(const UdpMux&) = delete;
   UdpMux& operator=(const UdpMux&) = delete;
 
-  void set_accept(AcceptFn on_unknown) { on_unknown_ = std::move(on_unknown); }
+  // One taker of unknown senders at a time; `owner` identifies it, so that an old owner
+  // going away does not clear a newer one's callback.
+  void set_accept(AcceptFn on_unknown, const void* owner) {
+    on_unknown_ = std::move(on_unknown);
+    accept_owner_ = owner;
+  }
+  void clear_accept(const void* owner) {
+    if (accept_owner_ != owner) return;
+    on_unknown_ = nullptr;
+    accept_owner_ = nullptr;
+  }
   // A path to `remote`; error "in_use" if one is open already.
   Result<std::unique_ptr<UdpPath>> open_path(const net::Endpoint& remote);
   bool has_path(const net::Endpoint& remote) const;
@@ -74,6 +84,7 @@ class UdpMux {
   UdpMuxOptions options_;
   net::Endpoint local_;
   AcceptFn on_unknown_;
+  const void* accept_owner_ = nullptr;
   std::map<Key, UdpPath*> paths_;
   UdpMuxStats stats_;
 };

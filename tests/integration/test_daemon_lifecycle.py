@@ -152,6 +152,29 @@ class Signals(unittest.TestCase):
     def test_sigint(self):
         self._stops_cleanly(signal.SIGINT)
 
+    def test_stop_held_up_by_a_stalled_client_still_cleans_up(self):
+        # A client that stops sending in the middle of a request body holds an API
+        # thread; the forced exit after 1.5 s must still remove the daemon's files.
+        d = Daemon()
+        try:
+            d.start()
+            sock = d.unix_path()
+            host, port = d.tcp_endpoint(4)
+            stalled = socket.create_connection((host, port), timeout=5)
+            stalled.sendall(b"POST /v1/pipes HTTP/1.1\r\nHost: localhost\r\n"
+                            b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+            time.sleep(0.2)
+            start = time.monotonic()
+            d.signal(signal.SIGTERM)
+            self.assertEqual(d.wait(5), 0)
+            self.assertLess(time.monotonic() - start, 2.5)
+            self.assertIn("shutdown took longer", d.output())
+            self.assertFalse(os.path.exists(sock), "unix socket left behind")
+            self.assertFalse(os.path.exists(os.path.join(d.state_dir, "api.endpoints")))
+            stalled.close()
+        finally:
+            d.close()
+
     def test_sighup_reloads_log_level_and_rejects_bad_config(self):
         with Daemon() as d:
             cfg = d.read_config()

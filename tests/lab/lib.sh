@@ -41,6 +41,9 @@ lab_init() {
     command -v "$tool" >/dev/null || lab_skip "lab tests need $tool (scripts/deps.sh installs it)"
   done
   export NATLAB_PREFIX=$prefix
+  # A test killed before its EXIT trap runs leaves its lab behind; `natlab.sh gc`
+  # (run by scripts/test.sh) removes labs whose owner is gone.
+  export NATLAB_OWNER_PID=$$
   LAB_RUN=/run/natlab-$prefix
   # `ip netns` needs a writable /run/netns and the right to make namespaces.
   if ! ip netns add "$prefix-probe" 2>/dev/null; then lab_skip "ip netns is unusable here"; fi

@@ -5,30 +5,13 @@
 #include <deque>
 
 #include "core/net/interface_service.hpp"
+#include "test_interfaces_support.hpp"
 
 using namespace p2pd;
 using namespace p2pd::net;
+using namespace p2pd::net::testing;
 
 namespace {
-
-InterfaceAddress address(const char* text, std::uint8_t prefix) {
-  InterfaceAddress a;
-  auto ip = IpAddress::parse(text);
-  REQUIRE(ip);
-  a.address = *ip;
-  a.prefix = prefix;
-  a.scope = classify(a.address);
-  return a;
-}
-
-Interface iface(std::uint32_t index, const char* name, std::vector<InterfaceAddress> addresses) {
-  Interface i;
-  i.index = index;
-  i.name = name;
-  i.flags.up = i.flags.running = true;
-  i.addresses = std::move(addresses);
-  return i;
-}
 
 Snapshot two_nics() {
   Snapshot s;

@@ -2,34 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include "core/net/interfaces_diff.hpp"
+#include "test_interfaces_support.hpp"
 
 using namespace p2pd::net;
+using namespace p2pd::net::testing;
 using Kind = NetChange::Kind;
 
 namespace {
-
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  REQUIRE(a);
-  return *a;
-}
-
-InterfaceAddress address(const char* text, std::uint8_t prefix) {
-  InterfaceAddress a;
-  a.address = ip(text);
-  a.prefix = prefix;
-  a.scope = classify(a.address);
-  return a;
-}
-
-Interface iface(std::uint32_t index, const char* name, std::vector<InterfaceAddress> addresses) {
-  Interface i;
-  i.index = index;
-  i.name = name;
-  i.flags.up = i.flags.running = true;
-  i.addresses = std::move(addresses);
-  return i;
-}
 
 Snapshot base() {
   Snapshot s;

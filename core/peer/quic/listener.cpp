@@ -8,10 +8,10 @@ namespace p2pd::peer::quic {
 
 Listener::Listener(loop::Loop& loop, UdpMux& mux, SessionConfig config, SessionFn on_session)
     : loop_(loop), mux_(mux), config_(std::move(config)), on_session_(std::move(on_session)) {
-  mux_.set_accept([this](const net::Endpoint& from, std::span<const std::uint8_t> d) { on_unknown(from, d); });
+  mux_.set_accept([this](const net::Endpoint& from, std::span<const std::uint8_t> d) { on_unknown(from, d); }, this);
 }
 
-Listener::~Listener() { mux_.set_accept(nullptr); }
+Listener::~Listener() { mux_.clear_accept(this); }
 
 void Listener::on_unknown(const net::Endpoint& from, std::span<const std::uint8_t> datagram) {
   // A client's first datagram is at least 1200 bytes (RFC 9000, 14.1).

@@ -163,6 +163,19 @@ Session::~Session() {
   if (path_) path_->close();
 }
 
+CongestionInfo Session::congestion() const {
+  CongestionInfo info;
+  if (!conn_) return info;
+  ngtcp2_conn_stat cs{};
+  ngtcp2_conn_get_conn_stat(conn_, &cs);
+  info.smoothed_rtt_us = cs.smoothed_rtt / 1000;
+  info.min_rtt_us = cs.min_rtt == UINT64_MAX ? 0 : cs.min_rtt / 1000;
+  info.cwnd = cs.cwnd;
+  info.bytes_in_flight = cs.bytes_in_flight;
+  info.delivery_rate_bps = cs.delivery_rate_sec;
+  return info;
+}
+
 void Session::on_datagram(std::span<const std::uint8_t> bytes) {
   if (closed_) {
     ++stats_.packets_dropped;
@@ -276,9 +289,7 @@ void Session::finish(Error reason) {
   for (auto& [id, stream] : streams_) {
     stream->session_ = nullptr;
     stream->closed_ = true;
-    post([stream, reason] {
-      if (stream->on_closed_) stream->on_closed_(reason);
-    });
+    stream->report_closed_later(loop_, reason);
   }
   streams_.clear();
   ready_.clear();

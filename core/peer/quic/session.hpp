@@ -41,6 +41,15 @@ struct SessionStats {
   std::uint64_t handshake_us = 0;      // start to confirmed
 };
 
+// What ngtcp2's recovery and congestion control currently see.
+struct CongestionInfo {
+  std::uint64_t smoothed_rtt_us = 0;
+  std::uint64_t min_rtt_us = 0;
+  std::uint64_t cwnd = 0;             // bytes
+  std::uint64_t bytes_in_flight = 0;
+  std::uint64_t delivery_rate_bps = 0;  // bytes per second, as estimated by ngtcp2
+};
+
 class Session {
  public:
   struct Callbacks {
@@ -71,7 +80,7 @@ class Session {
   // Needs established(); error "not_ready" before, "limit" when the peer allows no more.
   Result<std::shared_ptr<Stream>> open_stream();
   // Closes with an application error code and reason (both sent to the peer); no
-  // on_closed here. Streams end as closed.
+  // on_closed for the session; its streams hear on_closed("closed") on a later turn.
   void close(std::uint64_t app_error = 0, std::string_view reason = {});
 
   bool established() const { return established_; }
@@ -82,6 +91,7 @@ class Session {
   const Path& path() const { return *path_; }
   const std::optional<Error>& close_reason() const { return close_reason_; }
   const SessionStats& stats() const { return stats_; }
+  CongestionInfo congestion() const;
   std::size_t max_datagram() const { return max_datagram_; }
   std::size_t stream_count() const { return streams_.size(); }
 

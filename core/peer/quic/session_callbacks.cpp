@@ -24,6 +24,18 @@ int new_cid_cb(ngtcp2_conn*, ngtcp2_cid* cid, std::uint8_t* token, std::size_t c
 
 }  // namespace
 
+void SessionCallbacks::confirm(Session& s) {
+  if (s.established_) return;
+  s.established_ = true;
+  s.stats_.handshake_us = (now_ns() - s.started_ns_) / 1000;
+  Session* sp = &s;
+  s.post([sp] {
+    if (sp->callbacks_.on_established) sp->callbacks_.on_established();
+  });
+  // Streams written before confirmation wait in ready_: send them now.
+  sp->schedule_write();
+}
+
 ngtcp2_callbacks SessionCallbacks::table(bool server) {
   ngtcp2_callbacks cb{};
   if (server) {
@@ -51,15 +63,14 @@ ngtcp2_callbacks SessionCallbacks::table(bool server) {
       return NGTCP2_ERR_CALLBACK_FAILURE;
     }
     s->handshake_completed_ = true;
+    // A server's handshake is confirmed when it completes (RFC 9001, 4.1.2): by then it
+    // has verified the client's certificate. ngtcp2 0.12 calls handshake_confirmed only
+    // on the client (when HANDSHAKE_DONE arrives).
+    if (s->role_ == Role::server) confirm(*s);
     return 0;
   };
   cb.handshake_confirmed = [](ngtcp2_conn*, void* ud) {
-    Session* s = self(ud);
-    s->established_ = true;
-    s->stats_.handshake_us = (now_ns() - s->started_ns_) / 1000;
-    s->post([s] {
-      if (s->callbacks_.on_established) s->callbacks_.on_established();
-    });
+    confirm(*self(ud));
     return 0;
   };
   cb.stream_open = [](ngtcp2_conn*, std::int64_t id, void* ud) {
@@ -109,10 +120,11 @@ ngtcp2_callbacks SessionCallbacks::table(bool server) {
     }
     return 0;
   };
-  cb.stream_reset = [](ngtcp2_conn*, std::int64_t id, std::uint64_t, std::uint64_t, void* ud, void*) {
+  cb.stream_reset = [](ngtcp2_conn*, std::int64_t id, std::uint64_t, std::uint64_t app_error, void* ud, void*) {
     Session* s = self(ud);
     if (auto stream = s->find_stream(id)) {
       stream->rx_fin_ = true;  // nothing more will arrive
+      stream->rx_reset_ = app_error;
       s->post_readable(stream);
     }
     return 0;

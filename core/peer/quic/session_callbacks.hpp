@@ -4,8 +4,12 @@
 
 namespace p2pd::peer::quic {
 
+class Session;
+
 struct SessionCallbacks {
   static ngtcp2_callbacks table(bool server);
+  // The handshake is confirmed: application data may flow (once per session).
+  static void confirm(Session& s);
 };
 
 }  // namespace p2pd::peer::quic

@@ -128,6 +128,12 @@ void Session::write_packets() {
                                                nvec ? vecs : nullptr, nvec, ts);
     if (stream && datalen >= 0) {
       stream->tx_inflight_ += static_cast<std::size_t>(datalen);
+      if (stream->unsent_waiting_ && stream->unsent() <= stream->unsent_low_water_) {
+        stream->unsent_waiting_ = false;
+        post([stream] {
+          if (!stream->closed_ && stream->on_writable_) stream->on_writable_();
+        });
+      }
       if ((flags & NGTCP2_WRITE_STREAM_FLAG_FIN) && static_cast<std::size_t>(datalen) == vec_bytes)
         stream->fin_sent_ = true;
     }

@@ -17,6 +17,15 @@ std::size_t Stream::write(std::span<const std::uint8_t> bytes) {
   return take;
 }
 
+bool Stream::write_all(std::span<const std::uint8_t> bytes) {
+  if (!session_ || closed_ || fin_requested_ || tx_dead_) return false;
+  if (bytes.empty()) return true;
+  tx_.append(bytes);
+  if (unsent() > unsent_low_water_) unsent_waiting_ = true;
+  session_->on_stream_written(*this);
+  return true;
+}
+
 void Stream::shutdown_write() {
   if (!session_ || fin_requested_) return;
   fin_requested_ = true;
@@ -33,6 +42,15 @@ void Stream::consume(std::size_t n) {
 void Stream::reset(std::uint64_t app_error) {
   if (!session_) return;
   session_->on_stream_reset(*this, app_error);
+}
+
+void Stream::report_closed_later(loop::Loop& loop, Status how) {
+  closing_ = std::make_unique<loop::Timer>(loop);
+  closing_->start(0, 0, [this, how] {
+    auto fn = std::move(on_closed_);  // the call may drop the last reference to us
+    on_closed_ = nullptr;
+    if (fn) fn(how);
+  });
 }
 
 void Stream::close() {
