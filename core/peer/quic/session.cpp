@@ -82,6 +82,11 @@ Result<std::unique_ptr<Session>> Session::accept(loop::Loop& loop, std::unique_p
   return s;
 }
 
+std::optional<PublicKey> Session::peer_key() const {
+  if (!tls_) return std::nullopt;
+  return tls_->peer_key();
+}
+
 // Server: the connection starts with the client's first Initial.
 Status Session::start_server(std::span<const std::uint8_t> first) {
   ngtcp2_pkt_hd hd{};

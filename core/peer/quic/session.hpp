@@ -86,8 +86,9 @@ class Session {
   bool established() const { return established_; }
   bool is_closed() const { return closed_; }
   Role role() const { return role_; }
-  // The key the peer proved in the handshake (set once the peer's certificate passed).
-  const std::optional<PublicKey>& peer_key() const { return tls_->peer_key(); }
+  // The key the peer proved in the handshake (set once the peer's certificate passed;
+  // nullopt before, also on an accepted TCP session that has not seen its first packet).
+  std::optional<PublicKey> peer_key() const;
   const Path& path() const { return *path_; }
   const std::optional<Error>& close_reason() const { return close_reason_; }
   const SessionStats& stats() const { return stats_; }
