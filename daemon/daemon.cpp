@@ -22,6 +22,7 @@
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/pipe/pipe_manager.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/logging.hpp"
@@ -63,9 +64,10 @@ class Daemon {
         node_port_(node_port),
         started_at_(Clock::now()),
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
+        pipes_(loop_, pipe::PipeLimits{}, &events_, &metrics_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
         bridge_(loop_),
-        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &interfaces_},
+        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &interfaces_, &pipes_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -98,6 +100,7 @@ class Daemon {
   observe::EventBus events_;  // GET /v1/events; subsystems publish on the loop thread
   observe::Registry metrics_;
   net::InterfaceService interfaces_;  // /v1/interfaces; publishes net.* events
+  pipe::PipeManager pipes_;           // /v1/pipes; before turn_, whose allocations are pipes
   traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
@@ -146,6 +149,12 @@ int Daemon::run() {
   status_.set("api", Readiness::ready, fmt::format("listening on {}", fmt::join(*bound, ", ")), now);
   for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
   interfaces_.start();
+  // UDP allocations and RFC 6062 connections become pipes of their own names.
+  turn_.set_pipes(
+      [this](const std::string& name, std::unique_ptr<pipe::Transport> transport) {
+        return pipes_.add(std::move(transport), pipe::AddSpec{name, {}, {}});
+      },
+      [this](const std::string& name) { (void)pipes_.close(name, "its TURN allocation ended"); });
 
   auto on_stop = [this](int signum) { begin_shutdown(signum); };
   (void)sigterm_.start(SIGTERM, on_stop);
@@ -187,6 +196,9 @@ void Daemon::begin_shutdown(int signum) {
     turn_released_ = true;
     if (api_stopped_) finish_shutdown();
   });
+  // Pending opens and long polls are answered, pipes and servers closed (TCP pipes
+  // flush in the background until finish_shutdown).
+  pipes_.shutdown();
   api_stopper_ = std::thread([this] {
     api_.stop();
     auto stopped = [this] {
@@ -204,6 +216,7 @@ void Daemon::begin_shutdown(int signum) {
 }
 
 void Daemon::finish_shutdown() {
+  pipes_.abort_lingering();
   interfaces_.close();
   forced_exit_.close();
   watchdog_.close();

@@ -10,6 +10,7 @@
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/pipe/pipe_manager.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "rpc/long_poll_gate.hpp"
 
@@ -24,6 +25,7 @@ struct CoreServices {
   observe::EventBus* events = nullptr;  // the daemon's event stream (loop thread only)
   traverse::turn::TurnManager* turn = nullptr;  // TURN allocations (/v1/turn)
   net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
+  pipe::PipeManager* pipes = nullptr;           // /v1/pipes
 };
 
 struct ApiCounters {

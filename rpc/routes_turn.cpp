@@ -6,6 +6,7 @@
 #include <string>
 
 #include "rpc/responses.hpp"
+#include "rpc/route_helpers.hpp"
 #include "rpc/routes.hpp"
 
 namespace p2pd::rpc {
@@ -26,13 +27,6 @@ int turn_status_for(const std::string& code) {
 
 void send_turn_error(httplib::Response& res, const Error& e) {
   send_v1_error(res, turn_status_for(e.code), e.code, e.message);
-}
-
-Result<json> parse_body(const httplib::Request& req) {
-  if (req.body.empty()) return json::object();
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return Error{"bad_request", "the body must be a JSON object"};
-  return body;
 }
 
 Result<std::string> string_field(const json& body, const char* key) {
@@ -88,22 +82,6 @@ std::chrono::milliseconds wait_of(const json& body, int fallback_ms) {
   if (it != body.end() && it->is_number_unsigned())
     return std::chrono::milliseconds(std::min<std::uint64_t>(it->get<std::uint64_t>(), 300000));
   return std::chrono::milliseconds(fallback_ms);
-}
-
-// Runs `start` on the loop with a promise, holding a long-poll ticket meanwhile.
-template <class T>
-std::optional<Result<T>> wait_on_loop(ApiContext& ctx, httplib::Response& res,
-                                      std::function<void(loop::Promise<T>)> start, std::chrono::milliseconds wait) {
-  auto ticket = ctx.long_polls.try_enter();
-  if (!ticket) {
-    ctx.counters.busy.inc();
-    res.set_header("Retry-After", "1");
-    send_v1_error(res, 503, "busy", "too many requests are waiting; try again");
-    return std::nullopt;
-  }
-  auto r = ctx.bridge.call_deferred<T>(std::move(start), wait);
-  if (!r.ok() && r.error().code == "loop_busy") ctx.counters.loop_busy.inc();
-  return r;
 }
 
 constexpr int kDefaultWaitMs = 30000;

@@ -10,66 +10,15 @@
 
 #include "core/loop/loop.hpp"
 #include "core/pipe/pipe.hpp"
+#include "pipe_fake_transport.hpp"
 
 using namespace p2pd;
 using namespace p2pd::pipe;
+using namespace p2pd::pipe::testing;
 
 namespace {
 
-net::Endpoint ep(const std::string& s) { return net::Endpoint::parse(s).value(); }
-
-std::span<const std::uint8_t> bytes(const std::string& s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 std::string text(const MessagePtr& m) { return m ? std::string(m->data.begin(), m->data.end()) : "<null>"; }
-
-// What the fake saw; outlives the transport (the pipe owns that).
-struct Wire {
-  TransportHandler* handler = nullptr;
-  std::vector<std::pair<std::string, std::optional<net::Endpoint>>> sent;
-  std::vector<bool> reading_changes;
-  bool reading = true;
-  bool closed = false;
-  bool graceful = false;
-  bool shut_write = false;
-  std::size_t backlog = 0;
-};
-
-class FakeTransport final : public Transport {
- public:
-  FakeTransport(std::shared_ptr<Wire> wire, bool stream) : wire_(std::move(wire)), stream_(stream) {}
-  std::string_view kind() const override { return stream_ ? "tcp" : "udp"; }
-  bool is_stream() const override { return stream_; }
-  bool can_send_to() const override { return !stream_; }
-  Status start(TransportHandler* handler) override {
-    wire_->handler = handler;
-    return {};
-  }
-  void set_reading(bool on) override {
-    wire_->reading = on;
-    wire_->reading_changes.push_back(on);
-  }
-  Status send(std::vector<std::uint8_t> b, const std::optional<net::Endpoint>& to) override {
-    if (wire_->closed) return Error{"closed", "fake closed"};
-    wire_->sent.emplace_back(std::string(b.begin(), b.end()), to);
-    return {};
-  }
-  std::size_t backlog() const override { return wire_->backlog; }
-  void shutdown_write() override { wire_->shut_write = true; }
-  void close(bool graceful) override {
-    if (wire_->closed) return;
-    wire_->closed = true;
-    wire_->graceful = graceful;
-    wire_->handler = nullptr;
-  }
-  std::optional<net::Endpoint> local() const override { return ep("127.0.0.1:1000"); }
-  std::optional<net::Endpoint> remote() const override { return ep("127.0.0.1:2000"); }
-
- private:
-  std::shared_ptr<Wire> wire_;
-  bool stream_;
-};
 
 struct Observer final : PipeObserver {
   int closed = 0;
