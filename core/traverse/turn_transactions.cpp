@@ -80,7 +80,7 @@ void Transactions::on_timer() {
     }
     ++it;
   }
-  for (Done& d : expired) d(make_error("timeout", "no answer from the TURN server"));
+  for (Done& d : expired) d(make_error("timeout", "no answer from the server"));
 }
 
 std::optional<std::uint64_t> Transactions::next_wakeup() const {
