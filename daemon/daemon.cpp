@@ -130,6 +130,13 @@ std::vector<rpc::ListenRequest> Daemon::listen_requests() const {
 }
 
 int Daemon::run() {
+  // Before api.endpoints exists: a test (or systemd) that signals as soon as it sees the
+  // file must not meet the default actions (SIGHUP would kill the process). The handlers
+  // run on the loop, so nothing happens before loop_.run().
+  auto on_stop = [this](int signum) { begin_shutdown(signum); };
+  (void)sigterm_.start(SIGTERM, on_stop);
+  (void)sigint_.start(SIGINT, on_stop);
+  (void)sighup_.start(SIGHUP, [this](int) { reload(); });
   auto bound = api_.bind(listen_requests());
   if (!bound.ok()) {
     spdlog::critical("{}", bound.error().message);
@@ -156,10 +163,6 @@ int Daemon::run() {
       },
       [this](const std::string& name) { (void)pipes_.close(name, "its TURN allocation ended"); });
 
-  auto on_stop = [this](int signum) { begin_shutdown(signum); };
-  (void)sigterm_.start(SIGTERM, on_stop);
-  (void)sigint_.start(SIGINT, on_stop);
-  (void)sighup_.start(SIGHUP, [this](int) { reload(); });
   if (auto ms = watchdog_ping_interval_ms(); ms > 0) {
     watchdog_.start(0, ms, [] { notify_watchdog(); });
     spdlog::debug("watchdog: pinging every {} ms", ms);
