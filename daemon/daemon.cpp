@@ -23,6 +23,7 @@
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
 #include "core/pipe/pipe_manager.hpp"
+#include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/logging.hpp"
@@ -50,7 +51,20 @@ net::InterfaceServiceOptions interface_options(const config::Interfaces& c) {
   return o;
 }
 
-constexpr const char* kPendingSubsystems[] = {"nat", "portmap", "signaling", "peers"};
+// STUN Bindings per the RFC 8489 schedule (RTO 500 ms, doubling, Rc 7, Rm 16), each
+// request capped at stun.timeout_ms; the filtering tests, where silence is the answer,
+// and the TCP Bindings are capped at the same time.
+traverse::NatServiceOptions nat_options(const config::Stun& c) {
+  traverse::NatServiceOptions o;
+  o.servers = c.servers;
+  o.timing.timeout_ms = static_cast<std::uint64_t>(c.timeout_ms);
+  o.filter_timing = o.timing;
+  o.tcp_timing = o.timing;
+  o.software = "p2pd";
+  return o;
+}
+
+constexpr const char* kPendingSubsystems[] = {"portmap", "signaling", "peers"};
 
 // The daemon's parts, owned on the loop thread, in construction order.
 class Daemon {
@@ -66,8 +80,9 @@ class Daemon {
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
         pipes_(loop_, pipe::PipeLimits{}, &events_, &metrics_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
+        nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
         bridge_(loop_),
-        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &interfaces_, &pipes_},
+        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &interfaces_, &nat_, &pipes_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -102,6 +117,7 @@ class Daemon {
   net::InterfaceService interfaces_;  // /v1/interfaces; publishes net.* events
   pipe::PipeManager pipes_;           // /v1/pipes; before turn_, whose allocations are pipes
   traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
+  traverse::NatService nat_;          // /v1/nat; re-classifies on interface changes
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
   rpc::ApiServer api_;
@@ -156,6 +172,7 @@ int Daemon::run() {
   status_.set("api", Readiness::ready, fmt::format("listening on {}", fmt::join(*bound, ", ")), now);
   for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
   interfaces_.start();
+  nat_.start();
   // UDP allocations and RFC 6062 connections become pipes of their own names.
   turn_.set_pipes(
       [this](const std::string& name, std::unique_ptr<pipe::Transport> transport) {
@@ -219,6 +236,7 @@ void Daemon::begin_shutdown(int signum) {
 }
 
 void Daemon::finish_shutdown() {
+  nat_.close();
   pipes_.abort_lingering();
   interfaces_.close();
   forced_exit_.close();

@@ -6,6 +6,7 @@
 #include <p2pd/version.hpp>
 
 #include "daemon/cmd_ifs.hpp"
+#include "daemon/cmd_nat.hpp"
 #include "daemon/cmd_status.hpp"
 #include "daemon/cmd_turn.hpp"
 #include "daemon/daemon.hpp"
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
   add_client_options(status_cmd, client, &json);
   auto* ifs_cmd = app.add_subcommand("ifs", "show the daemon's interfaces, addresses and default routes");
   add_client_options(ifs_cmd, client, &json);
+  bool nat_refresh = false;
+  auto* nat_cmd = app.add_subcommand("nat", "show the NAT type, mapping, filtering and port delta per interface");
+  add_client_options(nat_cmd, client, &json);
+  nat_cmd->add_flag("--refresh", nat_refresh, "classify again now and wait for the result");
   auto turn_cmd = p2pd::daemon::add_turn_command(app, client, [&client](CLI::App* cmd) {
     add_client_options(cmd, client, nullptr);
   });
@@ -54,6 +59,7 @@ int main(int argc, char** argv) {
   if (daemon_cmd->parsed()) return p2pd::daemon::run_daemon(daemon_options);
   if (status_cmd->parsed()) return p2pd::daemon::cmd_status(client, json);
   if (ifs_cmd->parsed()) return p2pd::daemon::cmd_ifs(client, json);
+  if (nat_cmd->parsed()) return p2pd::daemon::cmd_nat(client, json, nat_refresh);
   if (int rc = turn_cmd(); rc >= 0) return rc;
   return 2;
 }

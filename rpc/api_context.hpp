@@ -11,6 +11,7 @@
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
 #include "core/pipe/pipe_manager.hpp"
+#include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "rpc/long_poll_gate.hpp"
 
@@ -25,6 +26,7 @@ struct CoreServices {
   observe::EventBus* events = nullptr;  // the daemon's event stream (loop thread only)
   traverse::turn::TurnManager* turn = nullptr;  // TURN allocations (/v1/turn)
   net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
+  traverse::NatService* nat = nullptr;          // /v1/nat
   pipe::PipeManager* pipes = nullptr;           // /v1/pipes
 };
 

@@ -26,6 +26,7 @@ NatClassifier::NatClassifier(NatProbes& probes, NatClassifierOptions options, Do
     : probes_(probes), options_(std::move(options)), done_(std::move(done)) {
   result_.interface = options_.interface;
   result_.family = options_.local.family;
+  result_.local = net::Endpoint{options_.local, 0};  // the probing socket's, once open
 }
 
 std::optional<int> NatClassifier::open(std::uint16_t port, const turn::Timing& timing) {
