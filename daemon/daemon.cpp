@@ -23,11 +23,14 @@
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
 #include "core/pipe/pipe_manager.hpp"
+#include "core/peer/peer_node.hpp"
+#include "core/peer/test_string_responder.hpp"
 #include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/node_port.hpp"
+#include "core/peer/identity.hpp"
 #include "daemon/state_dir.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/turn_config.hpp"
@@ -64,25 +67,29 @@ traverse::NatServiceOptions nat_options(const config::Stun& c) {
   return o;
 }
 
-constexpr const char* kPendingSubsystems[] = {"portmap", "signaling", "peers"};
+constexpr const char* kPendingSubsystems[] = {"portmap", "signaling"};
 
 // The daemon's parts, owned on the loop thread, in construction order.
 class Daemon {
  public:
   Daemon(const DaemonOptions& options, std::string config_path, config::Config config, std::string state_dir,
-         std::string token, NodePort node_port)
+         std::string token, NodePort node_port, peer::Identity identity)
       : options_(options),
         config_path_(std::move(config_path)),
         config_(std::move(config)),
         state_dir_(std::move(state_dir)),
         node_port_(node_port),
+        identity_(std::move(identity)),
         started_at_(Clock::now()),
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
         pipes_(loop_, pipe::PipeLimits{}, &events_, &metrics_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
+        peers_(loop_, identity_, &interfaces_, &status_),
         nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
         bridge_(loop_),
-        api_ctx_(bridge_, metrics_, rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &interfaces_, &nat_, &pipes_},
+        api_ctx_(bridge_, metrics_,
+                 rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_,
+                                   &peers_, &nat_, &pipes_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -100,6 +107,7 @@ class Daemon {
   std::vector<rpc::ListenRequest> listen_requests() const;
   void begin_shutdown(int signum);
   void finish_shutdown();
+  void start_peers();
   void reload();
   void remove_runtime_files();
 
@@ -108,6 +116,7 @@ class Daemon {
   config::Config config_;
   std::string state_dir_;
   NodePort node_port_;
+  peer::Identity identity_;
   Clock::time_point started_at_;
 
   loop::Loop loop_;
@@ -117,6 +126,7 @@ class Daemon {
   net::InterfaceService interfaces_;  // /v1/interfaces; publishes net.* events
   pipe::PipeManager pipes_;           // /v1/pipes; before turn_, whose allocations are pipes
   traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
+  peer::PeerNode peers_;              // node port, QUIC sessions; /v1/addr, /v1/sessions
   traverse::NatService nat_;          // /v1/nat; re-classifies on interface changes
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
@@ -163,11 +173,6 @@ int Daemon::run() {
     endpoints += e + "\n";
     if (e.starts_with("unix:")) api_unix_sockets_.push_back(e.substr(5));
   }
-  if (auto w = write_file_atomically(state_dir_ + "/api.endpoints", endpoints, 0600); !w.ok()) {
-    spdlog::critical("{}", w.error().message);
-    return 1;
-  }
-
   const auto now = loop_.now_ms();
   status_.set("api", Readiness::ready, fmt::format("listening on {}", fmt::join(*bound, ", ")), now);
   for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
@@ -179,12 +184,18 @@ int Daemon::run() {
         return pipes_.add(std::move(transport), pipe::AddSpec{name, {}, {}});
       },
       [this](const std::string& name) { (void)pipes_.close(name, "its TURN allocation ended"); });
+  start_peers();
 
   if (auto ms = watchdog_ping_interval_ms(); ms > 0) {
     watchdog_.start(0, ms, [] { notify_watchdog(); });
     spdlog::debug("watchdog: pinging every {} ms", ms);
   }
 
+  // api.endpoints tells clients (and tests) that the daemon is up: written last.
+  if (auto w = write_file_atomically(state_dir_ + "/api.endpoints", endpoints, 0600); !w.ok()) {
+    spdlog::critical("{}", w.error().message);
+    return 1;
+  }
   api_.start();
   auto ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_at_).count();
   notify_ready(fmt::format("API on {}", fmt::join(*bound, ", ")));
@@ -235,7 +246,22 @@ void Daemon::begin_shutdown(int signum) {
   });
 }
 
+void Daemon::start_peers() {
+  peer::PeerServiceOptions o;
+  o.port = node_port_.port;
+  auto incoming = [](peer::PeerStream s, std::string name) {
+    // Until pipes carry them, a peer's streams get P2PD's test-string answer.
+    spdlog::info("peer: stream \"{}\" from {} ({})", name, s.link.peer_id, s.link.strategy);
+    peer::TestStringResponder::attach(std::move(s.stream));
+  };
+  if (peers_.start(o, incoming)) return;
+  // A host without IPv6 (or with it disabled) still gets IPv4 peer connections.
+  o.ipv6 = false;
+  if (peers_.start(o, incoming)) spdlog::warn("peer: IPv6 node port unavailable; IPv4 only");
+}
+
 void Daemon::finish_shutdown() {
+  peers_.stop();
   nat_.close();
   pipes_.abort_lingering();
   interfaces_.close();
@@ -263,7 +289,10 @@ void Daemon::reload() {
   set_log_level(fresh.config.log.level);
   // Keys that need a restart keep their running values until then.
   config_.log = fresh.config.log;
-  config_.stun.servers = fresh.config.stun.servers;
+  if (config_.stun.servers != fresh.config.stun.servers) {
+    config_.stun.servers = fresh.config.stun.servers;
+    nat_.set_servers(config_.stun.servers);  // and classifies again
+  }
   config_.turn.servers = fresh.config.turn.servers;
   config_.turn.lifetime_s = fresh.config.turn.lifetime_s;
   config_.turn.timeout_ms = fresh.config.turn.timeout_ms;
@@ -313,10 +342,17 @@ int run_daemon(const DaemonOptions& options) {
     spdlog::critical("{}", node_port.error().message);
     return 1;
   }
+  auto identity = peer::load_or_create_identity(state_dir);
+  if (!identity.ok()) {
+    spdlog::critical("{}", identity.error().message);
+    return 1;
+  }
+  spdlog::info("peer id {}", identity->peer_id());
   // Writes to a vanished API client must not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
 
-  Daemon daemon(options, config_path, std::move(loaded.config), state_dir, std::move(*token), *node_port);
+  Daemon daemon(options, config_path, std::move(loaded.config), state_dir, std::move(*token), *node_port,
+                std::move(*identity));
   return daemon.run();
 }
 

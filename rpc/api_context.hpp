@@ -10,6 +10,8 @@
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/peer/identity.hpp"
+#include "core/peer/peer_node.hpp"
 #include "core/pipe/pipe_manager.hpp"
 #include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
@@ -25,7 +27,9 @@ struct CoreServices {
   std::uint16_t node_port = 0;  // the peer port (UDP and TCP), daemon/node_port.hpp
   observe::EventBus* events = nullptr;  // the daemon's event stream (loop thread only)
   traverse::turn::TurnManager* turn = nullptr;  // TURN allocations (/v1/turn)
+  const peer::Identity* identity = nullptr;  // immutable after start: readable from any thread
   net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
+  peer::PeerNode* peers = nullptr;  // /v1/addr, /addr, /v1/sessions (loop thread only)
   traverse::NatService* nat = nullptr;          // /v1/nat
   pipe::PipeManager* pipes = nullptr;           // /v1/pipes
 };

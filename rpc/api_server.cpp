@@ -61,6 +61,7 @@ ApiServer::ApiServer(ApiContext& ctx, ApiServerOptions options) : ctx_(ctx), opt
   add_system_routes(router_, ctx_);
   add_turn_routes(router_, ctx_);
   add_net_routes(router_, ctx_);
+  add_peer_routes(router_, ctx_);
   add_pipe_routes(router_, ctx_);
 }
 

@@ -8,6 +8,7 @@ namespace p2pd::rpc {
 void add_system_routes(Router& router, ApiContext& ctx);  // /version, /v1/status, /metrics
 void add_turn_routes(Router& router, ApiContext& ctx);    // /v1/turn
 void add_net_routes(Router& router, ApiContext& ctx);     // /v1/interfaces, /ifs, /v1/nat
+void add_peer_routes(Router& router, ApiContext& ctx);    // /v1/addr, /addr, /v1/sessions
 void add_pipe_routes(Router& router, ApiContext& ctx);    // /v1/pipes
 
 }  // namespace p2pd::rpc

@@ -9,7 +9,8 @@
 
 #include "core/pipe/pipe_manager.hpp"
 #include "rpc/pipe_views.hpp"
-#include "rpc/route_helpers.hpp"
+#include "rpc/json_body.hpp"
+#include "rpc/wait_on_loop.hpp"
 #include "rpc/routes.hpp"
 
 namespace p2pd::rpc {

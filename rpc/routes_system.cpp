@@ -10,6 +10,12 @@ namespace p2pd::rpc {
 
 namespace {
 
+// The peer id and the public key (base32, as in peer addresses); null without an identity.
+nlohmann::json identity_json(const peer::Identity* id) {
+  if (id == nullptr) return nullptr;
+  return {{"peer_id", id->peer_id()}, {"public_key", peer::public_key_text(id->public_key())}};
+}
+
 nlohmann::json build_info() {
   return {{"version", build::version},
           {"version_full", build::version_full},
@@ -38,7 +44,7 @@ void add_system_routes(Router& router, ApiContext& ctx) {
           {"build", build_info()},
           {"uptime_s", std::chrono::duration<double>(uptime).count()},
           {"pid", static_cast<long>(::getpid())},
-          {"identity", nullptr},  // the peer identity, once core/peer provides one
+          {"identity", identity_json(core.identity)},
           {"node", {{"port", core.node_port}}},
           {"subsystems", core.status->to_json()},
       };

@@ -5,9 +5,10 @@
 #include <optional>
 #include <string>
 
+#include "rpc/json_body.hpp"
 #include "rpc/responses.hpp"
-#include "rpc/route_helpers.hpp"
 #include "rpc/routes.hpp"
+#include "rpc/wait_on_loop.hpp"
 
 namespace p2pd::rpc {
 
@@ -27,12 +28,6 @@ int turn_status_for(const std::string& code) {
 
 void send_turn_error(httplib::Response& res, const Error& e) {
   send_v1_error(res, turn_status_for(e.code), e.code, e.message);
-}
-
-Result<std::string> string_field(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || !it->is_string()) return Error{"bad_request", std::string("\"") + key + "\" must be a string"};
-  return it->get<std::string>();
 }
 
 // "ip:port" or "[v6]:port"; with allow_ip, a bare address too (port 0).

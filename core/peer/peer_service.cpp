@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/peer/identity.hpp"
 #include "core/peer/path_udp.hpp"
 #include "core/peer/quic/open_header.hpp"
 
@@ -21,7 +22,7 @@ Result<net::Endpoint> bind_endpoint(const std::string& ip, std::uint16_t port) {
 
 // For logs: an inbound session that failed before the handshake has no key yet.
 std::string who(const quic::PublicKey& key) {
-  return key == quic::PublicKey{} ? std::string("an unidentified peer") : proto::peer::key_to_text(key);
+  return key == quic::PublicKey{} ? std::string("an unidentified peer") : peer_id_of(key);
 }
 
 }  // namespace
@@ -125,7 +126,7 @@ PeerService::Link& PeerService::adopt(std::unique_ptr<quic::Session> session, st
   quic::Session::Callbacks cb;
   cb.on_established = [this, raw] {
     if (auto key = raw->session->peer_key()) raw->key = *key;
-    spdlog::info("peer: {} session with {} over {}", raw->strategy, proto::peer::key_to_text(raw->key),
+    spdlog::info("peer: {} session with {} over {}", raw->strategy, who(raw->key),
                  raw->session->path().describe());
   };
   cb.on_stream_opened = [this, raw](std::shared_ptr<quic::Stream> s) { on_stream_opened(raw, std::move(s)); };
@@ -194,6 +195,22 @@ void PeerService::open_self(std::string name, OpenFn done) {
   dial(own_key(), true, std::move(candidates), std::move(name), std::move(done));
 }
 
+namespace {
+// An empty stream name asks open_on for the link alone.
+PeerService::OpenFn link_only(PeerService::ConnectFn done) {
+  return [done = std::move(done)](Result<PeerStream> r) {
+    if (!r) return done(r.error());
+    done(std::move(r->link));
+  };
+}
+}  // namespace
+
+void PeerService::connect(const proto::peer::PeerAddress& address, ConnectFn done) {
+  open(address, {}, link_only(std::move(done)));
+}
+
+void PeerService::connect_self(ConnectFn done) { open_self({}, link_only(std::move(done))); }
+
 UdpMux* PeerService::mux_for(net::Family family, bool self) {
   if (!self) return family == net::Family::v4 ? udp4_.get() : udp6_.get();
   // A session to ourselves cannot leave through the node socket: the socket would be
@@ -235,7 +252,7 @@ void PeerService::dialed(const quic::PublicKey& key, bool self, Result<Dialer::W
   dials_.erase(it);
   if (!result) {
     ++stats_.dial_failures;
-    spdlog::info("peer: could not reach {}: {}", proto::peer::key_to_text(key), result.error().message);
+    spdlog::info("peer: could not reach {}: {}", who(key), result.error().message);
     for (auto& [name, done] : waiters) done(result.error());
   } else {
     Link& link = adopt(std::move(result->session), self ? "self" : "direct", result->candidate.describe());
@@ -245,6 +262,10 @@ void PeerService::dialed(const quic::PublicKey& key, bool self, Result<Dialer::W
 }
 
 void PeerService::open_on(Link& link, std::string name, OpenFn done) {
+  if (name.empty()) {
+    later([done = std::move(done), ps = PeerStream{nullptr, info(link)}]() mutable { done(std::move(ps)); });
+    return;
+  }
   auto stream = link.session->open_stream();
   if (!stream) {
     later([done = std::move(done), e = stream.error()] { done(e); });
@@ -262,7 +283,7 @@ void PeerService::open_on(Link& link, std::string name, OpenFn done) {
 PeerLinkInfo PeerService::info(const Link& link) const {
   PeerLinkInfo i;
   i.key = link.key;
-  i.peer_id = proto::peer::key_to_text(link.key);
+  i.peer_id = peer_id_of(link.key);
   i.strategy = link.strategy;
   i.candidate = link.candidate;
   const auto& path = link.session->path();

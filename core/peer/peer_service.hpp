@@ -43,7 +43,7 @@ struct PeerServiceOptions {
 // What one session is, for the API ("/v1/pipes/<name>" shows it for peer pipes).
 struct PeerLinkInfo {
   quic::PublicKey key{};
-  std::string peer_id;       // proto::peer::key_to_text(key)
+  std::string peer_id;       // peer_id_of(key), identity.hpp
   std::string strategy;      // "direct" (we dialed), "inbound" (they dialed), "self"
   std::string path;          // "udp", "tcp"
   net::Endpoint local;
@@ -86,6 +86,10 @@ class PeerService {
   void open(const proto::peer::PeerAddress& address, std::string name, OpenFn done);
   // The same to this daemon itself, over loopback.
   void open_self(std::string name, OpenFn done);
+  // Only the session (dialed or reused), no stream: what the link looks like.
+  using ConnectFn = std::function<void(Result<PeerLinkInfo>)>;
+  void connect(const proto::peer::PeerAddress& address, ConnectFn done);
+  void connect_self(ConnectFn done);
 
   std::uint16_t port() const { return port_; }
   const quic::PublicKey& own_key() const { return options_.session.credentials->public_key(); }

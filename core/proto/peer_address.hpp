@@ -114,7 +114,7 @@ std::string serialize(const PeerAddress& address);
 Status validate(const PeerAddress& address);
 
 // Base32 (RFC 4648 alphabet, lowercase, no padding) of a public key, and back (strict:
-// lowercase, 52 characters, zero trailing bits). Also the printable peer id.
+// lowercase, 52 characters, zero trailing bits). Also used in MQTT topics and /v1/status.
 std::string key_to_text(const Key& key);
 Result<Key> key_from_text(std::string_view text);
 

@@ -49,6 +49,11 @@ void NatService::close() {
   retired_.clear();  // close() is never called from a probe callback
 }
 
+void NatService::set_servers(std::vector<std::string> servers) {
+  options_.servers = std::move(servers);
+  if (!closed_) refresh();
+}
+
 std::vector<NatService::Target> NatService::targets() const {
   std::vector<Target> out;
   if (!interfaces_) return out;

@@ -43,6 +43,8 @@ class NatService {
   void start();    // subscribes to interface changes and runs the first classification
   void refresh();  // (re)starts a classification of every interface and family
   void close();    // stops: pending probes are dropped, results kept
+  // New STUN servers (a config reload): classifies again with them.
+  void set_servers(std::vector<std::string> servers);
 
   // The newest finished result per interface and family, in interface order.
   const std::vector<NatResult>& results() const { return results_; }

@@ -78,6 +78,12 @@ TEST_CASE("NatService: classifies each interface and family, refreshes, publishe
   events = bus.read(2, 100);
   REQUIRE(events.events.size() == 1);  // the same result again: classified, not changed
   CHECK(events.events[0].type == "nat.classified");
+
+  nat.set_servers({});  // a config reload without servers: classified again, unknown
+  REQUIRE(run_stun_until(loop, [&] { return !nat.running(); }, 5000));
+  CHECK(nat.runs() == 4);
+  REQUIRE(nat.results().size() == 1);
+  CHECK(nat.results()[0].type == NatType::unknown);
   nat.close();
 }
 

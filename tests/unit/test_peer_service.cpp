@@ -2,6 +2,7 @@
 // incoming streams by name, connecting to ourselves, wrong keys and dead candidates.
 #include <catch2/catch.hpp>
 
+#include "core/peer/identity.hpp"
 #include "core/peer/peer_service.hpp"
 #include "test_quic_support.hpp"
 
@@ -70,7 +71,7 @@ TEST_CASE("PeerService: open a named stream to a peer address, then reuse the se
   auto& out = **opened;
   CHECK(out.link.strategy == "direct");
   CHECK(out.link.path == "udp");
-  CHECK(out.link.peer_id == proto::peer::key_to_text(b_id.public_key));
+  CHECK(out.link.peer_id == peer_id_of(b_id.public_key));
   CHECK(out.link.remote.port == b->port());
   write_text(out.stream, "hello b");
 
@@ -78,7 +79,7 @@ TEST_CASE("PeerService: open a named stream to a peer address, then reuse the se
   CHECK(b_in.streams[0].first == "chat");
   auto& in = b_in.streams[0].second;
   CHECK(in.link.strategy == "inbound");
-  CHECK(in.link.peer_id == proto::peer::key_to_text(a_id.public_key));
+  CHECK(in.link.peer_id == peer_id_of(a_id.public_key));
   std::vector<std::uint8_t> got;
   drain_into(in.stream, got);
   REQUIRE(run_until(loop, [&] { return got.size() == 7; }));

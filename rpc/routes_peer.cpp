@@ -1,0 +1,133 @@
+// This daemon's peer address (GET /v1/addr, P2PD's GET /addr) and its peer sessions
+// (GET /v1/sessions; POST /v1/sessions connects to a peer without opening a stream).
+#include <chrono>
+#include <string>
+
+#include "core/peer/identity.hpp"
+#include "rpc/json_body.hpp"
+#include "rpc/responses.hpp"
+#include "rpc/routes.hpp"
+#include "rpc/wait_on_loop.hpp"
+
+namespace p2pd::rpc {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kDefaultConnectWaitMs = 15000;
+
+json link_json(const peer::PeerLinkInfo& l) {
+  return {{"peer_id", l.peer_id},
+          {"key", proto::peer::key_to_text(l.key)},
+          {"strategy", l.strategy},
+          {"path", l.path},
+          {"local", l.local.to_string()},
+          {"remote", l.remote.to_string()},
+          {"candidate", l.candidate.empty() ? json(nullptr) : json(l.candidate)},
+          {"rtt_ms", static_cast<double>(l.rtt_us) / 1000.0},
+          {"handshake_ms", static_cast<double>(l.handshake_us) / 1000.0},
+          {"bytes_sent", l.bytes_sent},
+          {"bytes_received", l.bytes_received},
+          {"streams", l.streams}};
+}
+
+// "self", or a peer address. (Address-book names join once the book exists.)
+struct Target {
+  bool self = false;
+  proto::peer::PeerAddress address;
+};
+
+Result<Target> parse_target(const std::string& to) {
+  if (to == "self") return Target{true, {}};
+  auto a = proto::peer::parse(to);
+  if (!a) return Error{"bad_request", "\"to\": not \"self\" and not a peer address: " + a.error().message};
+  return Target{false, std::move(*a)};
+}
+
+std::chrono::milliseconds wait_of(const json& body) {
+  auto it = body.find("timeout_ms");
+  if (it != body.end() && it->is_number_unsigned())
+    return std::chrono::milliseconds(std::min<std::uint64_t>(it->get<std::uint64_t>(), 120000));
+  return std::chrono::milliseconds(kDefaultConnectWaitMs);
+}
+
+}  // namespace
+
+void add_peer_routes(Router& router, ApiContext& ctx) {
+  router.add("GET", "/v1/addr", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams&) {
+    auto* peers = ctx.core.peers;
+    auto r = ctx.on_loop([peers]() -> Result<json> {
+      if (!peers) return Error{"unavailable", "no peer subsystem in this process"};
+      auto a = peers->own_address();
+      if (!a) return a.error();
+      auto text = proto::peer::serialize(*a);
+      json groups = json::array();
+      for (const auto& g : a->groups) {
+        json nics = json::array();
+        for (const auto& ip : g.nics) nics.push_back(ip.to_string());
+        groups.push_back({{"ifindex", g.ifindex}, {"family", g.family == proto::peer::Family::v4 ? "ipv4" : "ipv6"},
+                          {"nics", nics}});
+      }
+      return json{{"addr", text},
+                  {"length", text.size()},
+                  {"peer_id", peers->identity().peer_id()},
+                  {"key", proto::peer::key_to_text(a->key)},
+                  {"ports", a->ports},
+                  {"groups", groups}};
+    });
+    if (!r) return send_v1_error(res, r.error());
+    send_ok(res, *r);
+  });
+
+  router.add("GET", "/addr", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams&) {
+    auto* peers = ctx.core.peers;
+    auto r = ctx.on_loop([peers]() -> Result<std::string> {
+      if (!peers) return Error{"unavailable", "no peer subsystem in this process"};
+      auto a = peers->own_address();
+      if (!a) return a.error();
+      return proto::peer::serialize(*a);
+    });
+    if (!r) return send_p2pd_error(res, http_status_for(r.error().code), p2pd_code::no_address, r.error().message);
+    send_ok(res, {{"addr", *r}});
+  });
+
+  router.add("GET", "/v1/sessions", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams&) {
+    auto* peers = ctx.core.peers;
+    auto r = ctx.on_loop([peers]() -> Result<json> {
+      json list = json::array();
+      if (peers && peers->service())
+        for (const auto& l : peers->service()->links()) list.push_back(link_json(l));
+      return json{{"sessions", list}};
+    });
+    if (!r) return send_v1_error(res, r.error());
+    send_ok(res, *r);
+  });
+
+  router.add("POST", "/v1/sessions", [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams&) {
+    auto body = parse_body(req);
+    if (!body) return send_v1_error(res, body.error());
+    auto to = string_field(*body, "to");
+    if (!to) return send_v1_error(res, to.error());
+    auto target = parse_target(*to);
+    if (!target) return send_v1_error(res, target.error());
+    auto* peers = ctx.core.peers;
+    auto r = wait_on_loop<json>(
+        ctx, res,
+        [peers, target = std::move(*target)](loop::Promise<json> promise) {
+          if (!peers || !peers->service())
+            return (void)promise.resolve(Error{"unavailable", "the node port is not bound (see \"peers\" in /v1/status)"});
+          auto done = [promise](Result<peer::PeerLinkInfo> link) {
+            if (!link) return (void)promise.resolve(link.error());
+            promise.resolve(json{{"session", link_json(*link)}});
+          };
+          if (target.self) peers->service()->connect_self(done);
+          else peers->service()->connect(target.address, done);
+        },
+        wait_of(*body));
+    if (!r) return;
+    if (!*r) return send_v1_error(res, r->error());
+    send_ok(res, **r);
+  });
+}
+
+}  // namespace p2pd::rpc
