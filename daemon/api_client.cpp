@@ -1,5 +1,7 @@
 #include "daemon/api_client.hpp"
 
+#include <cstdio>
+
 #include <sys/socket.h>
 
 #include <cstdlib>
@@ -108,6 +110,11 @@ Result<nlohmann::json> ApiClient::request_json(const std::string& method, const 
     return Error{slug, msg};
   }
   return json;
+}
+
+int report_error(const Error& error) {
+  std::fprintf(stderr, "p2pd: %s\n", error.message.c_str());
+  return exit_code_for(error);
 }
 
 }  // namespace p2pd::daemon

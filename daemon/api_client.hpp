@@ -47,5 +47,7 @@ class ApiClient {
 
 // Exit code for a client error (docs/API.md): 3 no daemon, 2 bad usage, else 1.
 int exit_code_for(const Error& error);
+// Prints "p2pd: <message>" to stderr and returns exit_code_for(error).
+int report_error(const Error& error);
 
 }  // namespace p2pd::daemon

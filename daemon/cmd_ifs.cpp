@@ -48,13 +48,11 @@ void print_interface(const json& i) {
 int cmd_ifs(const ClientOptions& options, bool json_out) {
   auto client = ApiClient::connect(options);
   if (!client.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", client.error().message.c_str());
-    return exit_code_for(client.error());
+    return report_error(client.error());
   }
   auto r = client->request_json("GET", "/v1/interfaces");
   if (!r.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", r.error().message.c_str());
-    return exit_code_for(r.error());
+    return report_error(r.error());
   }
   if (json_out) {
     std::puts(r->dump(2).c_str());

@@ -33,14 +33,12 @@ void print_result(const json& r) {
 int cmd_nat(const ClientOptions& options, bool json_out, bool refresh) {
   auto client = ApiClient::connect(options);
   if (!client.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", client.error().message.c_str());
-    return exit_code_for(client.error());
+    return report_error(client.error());
   }
   if (refresh) {
     auto started = client->request_json("POST", "/v1/nat/refresh");
     if (!started.ok()) {
-      std::fprintf(stderr, "p2pd: %s\n", started.error().message.c_str());
-      return exit_code_for(started.error());
+      return report_error(started.error());
     }
   }
   auto r = client->request_json("GET", "/v1/nat");
@@ -50,8 +48,7 @@ int cmd_nat(const ClientOptions& options, bool json_out, bool refresh) {
     r = client->request_json("GET", "/v1/nat");
   }
   if (!r.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", r.error().message.c_str());
-    return exit_code_for(r.error());
+    return report_error(r.error());
   }
   if (json_out) {
     std::puts(r->dump(2).c_str());

@@ -9,13 +9,11 @@ namespace p2pd::daemon {
 int cmd_status(const ClientOptions& options, bool json) {
   auto client = ApiClient::connect(options);
   if (!client.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", client.error().message.c_str());
-    return exit_code_for(client.error());
+    return report_error(client.error());
   }
   auto status = client->request_json("GET", "/v1/status");
   if (!status.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", status.error().message.c_str());
-    return exit_code_for(status.error());
+    return report_error(status.error());
   }
   const auto& s = *status;
   if (json) {

@@ -46,13 +46,11 @@ int run(const ClientOptions& options, const TurnArgs& args, const std::string& m
         const json& body, const std::function<void(const json&)>& human) {
   auto client = ApiClient::connect(options);
   if (!client.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", client.error().message.c_str());
-    return exit_code_for(client.error());
+    return report_error(client.error());
   }
   auto r = client->request_json(method, path, body);
   if (!r.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", r.error().message.c_str());
-    return exit_code_for(r.error());
+    return report_error(r.error());
   }
   if (args.json) std::puts(r->dump(2).c_str());
   else human(*r);

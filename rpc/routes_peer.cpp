@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kDefaultConnectWaitMs = 15000;
+constexpr std::uint64_t kDefaultConnectWaitMs = 15000;
 
 json link_json(const peer::PeerLinkInfo& l) {
   return {{"peer_id", l.peer_id},
@@ -44,12 +44,6 @@ Result<Target> parse_target(const std::string& to) {
   return Target{false, std::move(*a)};
 }
 
-std::chrono::milliseconds wait_of(const json& body) {
-  auto it = body.find("timeout_ms");
-  if (it != body.end() && it->is_number_unsigned())
-    return std::chrono::milliseconds(std::min<std::uint64_t>(it->get<std::uint64_t>(), 120000));
-  return std::chrono::milliseconds(kDefaultConnectWaitMs);
-}
 
 }  // namespace
 
@@ -123,7 +117,7 @@ void add_peer_routes(Router& router, ApiContext& ctx) {
           if (target.self) peers->service()->connect_self(done);
           else peers->service()->connect(target.address, done);
         },
-        wait_of(*body));
+        timeout_field(*body, kDefaultConnectWaitMs, 120000));
     if (!r) return;
     if (!*r) return send_v1_error(res, r->error());
     send_ok(res, **r);

@@ -72,14 +72,8 @@ Result<traverse::turn::CreateRequest> create_request(const json& body) {
   return r;
 }
 
-std::chrono::milliseconds wait_of(const json& body, int fallback_ms) {
-  auto it = body.find("timeout_ms");
-  if (it != body.end() && it->is_number_unsigned())
-    return std::chrono::milliseconds(std::min<std::uint64_t>(it->get<std::uint64_t>(), 300000));
-  return std::chrono::milliseconds(fallback_ms);
-}
-
-constexpr int kDefaultWaitMs = 30000;
+constexpr std::uint64_t kDefaultWaitMs = 30000;
+constexpr std::uint64_t kMaxWaitMs = 300000;
 
 }  // namespace
 
@@ -106,7 +100,7 @@ void add_turn_routes(Router& router, ApiContext& ctx) {
           if (!turn) return (void)p.resolve(Error{"unavailable", "TURN is not in this process"});
           turn->create(request, [p](Result<json> done) { p.resolve(std::move(done)); });
         },
-        wait_of(*body, kDefaultWaitMs));
+        timeout_field(*body, kDefaultWaitMs, kMaxWaitMs));
     if (!r) return;
     if (!*r) return send_turn_error(res, r->error());
     send_json(res, 201, {{"error", 0}, {"allocation", **r}});
@@ -154,7 +148,7 @@ void add_turn_routes(Router& router, ApiContext& ctx) {
                        else promise.resolve(st.error());
                      });
                    },
-                   wait_of(*body, kDefaultWaitMs));
+                   timeout_field(*body, kDefaultWaitMs, kMaxWaitMs));
                if (!r) return;
                if (!*r) return send_turn_error(res, r->error());
                send_json(res, 201, {{"error", 0}, {"peer", peer->address.to_string()}, {"installed", true}});
@@ -188,7 +182,7 @@ void add_turn_routes(Router& router, ApiContext& ctx) {
                      if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
                      turn->bind_channel(id, peer, [promise](Result<std::uint16_t> n) { promise.resolve(std::move(n)); });
                    },
-                   wait_of(*body, kDefaultWaitMs));
+                   timeout_field(*body, kDefaultWaitMs, kMaxWaitMs));
                if (!r) return;
                if (!*r) return send_turn_error(res, r->error());
                send_json(res, 201, {{"error", 0}, {"peer", peer->to_string()}, {"channel", **r}});
@@ -207,7 +201,7 @@ void add_turn_routes(Router& router, ApiContext& ctx) {
                      if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
                      turn->connect(id, peer, [promise](Result<std::string> name) { promise.resolve(std::move(name)); });
                    },
-                   wait_of(*body, kDefaultWaitMs));
+                   timeout_field(*body, kDefaultWaitMs, kMaxWaitMs));
                if (!r) return;
                if (!*r) return send_turn_error(res, r->error());
                send_json(res, 201, {{"error", 0}, {"peer", peer->to_string()}, {"pipe", **r}});

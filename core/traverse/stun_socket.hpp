@@ -21,6 +21,7 @@
 #include "core/loop/loop.hpp"
 #include "core/loop/timer.hpp"
 #include "core/loop/udp.hpp"
+#include "core/traverse/loop_clock.hpp"
 #include "core/traverse/stun_binding.hpp"
 #include "core/traverse/turn_transactions.hpp"
 
@@ -62,14 +63,6 @@ class StunSocket {
   const StunSocketCounters& counters() const { return counters_; }
 
  private:
-  class LoopClock final : public turn::Clock {
-   public:
-    explicit LoopClock(loop::Loop& loop) : loop_(loop) {}
-    std::uint64_t now_ms() const override { return loop_.now_ms(); }
-
-   private:
-    loop::Loop& loop_;
-  };
   // Sends one probe's request to its server through the shared socket.
   class ProbeLink final : public turn::ServerLink {
    public:
@@ -100,7 +93,7 @@ class StunSocket {
   loop::Loop& loop_;
   turn::Timing timing_;
   std::string software_;
-  LoopClock clock_;
+  turn::LoopClock clock_;
   loop::Udp udp_;
   loop::Timer timer_;
   std::optional<net::Endpoint> local_;

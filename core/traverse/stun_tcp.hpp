@@ -12,6 +12,7 @@
 
 #include "core/loop/loop.hpp"
 #include "core/loop/timer.hpp"
+#include "core/traverse/loop_clock.hpp"
 #include "core/traverse/stun_binding.hpp"
 #include "core/traverse/turn_socket_link.hpp"
 #include "core/traverse/turn_transactions.hpp"
@@ -31,14 +32,6 @@ class StunTcpProbe {
   void start(const net::Endpoint& server, std::optional<net::Endpoint> local, Done done);
 
  private:
-  class LoopClock final : public turn::Clock {
-   public:
-    explicit LoopClock(loop::Loop& loop) : loop_(loop) {}
-    std::uint64_t now_ms() const override { return loop_.now_ms(); }
-
-   private:
-    loop::Loop& loop_;
-  };
 
   void on_frame(std::span<const std::uint8_t> frame);
   void finish(Result<BindingAnswer> result);  // on a later turn
@@ -46,7 +39,7 @@ class StunTcpProbe {
   loop::Loop& loop_;
   turn::Timing timing_;
   std::string software_;
-  LoopClock clock_;
+  turn::LoopClock clock_;
   BindingProbe what_;
   std::unique_ptr<turn::TcpLink> link_;
   std::unique_ptr<turn::Transactions> transactions_;

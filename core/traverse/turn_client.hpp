@@ -23,6 +23,7 @@
 #include "core/loop/work.hpp"
 #include "core/net/endpoint.hpp"
 #include "core/observe/metrics.hpp"
+#include "core/traverse/loop_clock.hpp"
 #include "core/traverse/turn_allocation.hpp"
 #include "core/traverse/turn_connection_bind.hpp"
 #include "core/traverse/turn_socket_link.hpp"
@@ -111,14 +112,6 @@ class TurnClient {
   std::uint64_t now_ms() const { return loop_.now_ms(); }
 
  private:
-  class LoopClock final : public Clock {
-   public:
-    explicit LoopClock(loop::Loop& loop) : loop_(loop) {}
-    std::uint64_t now_ms() const override { return loop_.now_ms(); }
-
-   private:
-    loop::Loop& loop_;
-  };
   struct PendingBind {
     std::unique_ptr<TcpConnector> connector;
     loop::Timer deadline;

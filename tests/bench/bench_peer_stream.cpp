@@ -81,7 +81,6 @@ struct Receiver {
   std::promise<std::uint16_t> port;
   std::promise<Clock::time_point> finished;
   std::atomic<bool> stop{false};
-  std::uint64_t expected = 0;
   std::uint64_t received = 0;
 };
 
@@ -267,7 +266,6 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // as in the daemon: a peer gone mid-write is an error value
   if (sodium_init() < 0) fail("libsodium");
   Receiver r;
-  r.expected = args.bytes;
   auto port_ready = r.port.get_future();
   auto finished = r.finished.get_future();
   auto server_id = new_identity();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "test_loop_support.hpp"
 #include "core/loop/loop.hpp"
 #include "core/loop/tcp.hpp"
 #include "core/loop/timer.hpp"
@@ -34,14 +35,7 @@ inline std::shared_ptr<Credentials> make_credentials(const KeyPair& kp) {
 // Runs the loop until `done()` holds or `ms` pass; false on timeout.
 template <class F>
 bool run_until(loop::Loop& loop, F done, std::uint64_t ms = 5000) {
-  const std::uint64_t until = loop.now_ms() + ms;
-  loop::Timer tick(loop);
-  tick.start(5, 5, [] {});
-  while (!done()) {
-    if (loop.now_ms() > until) return false;
-    loop.run_once();
-  }
-  return true;
+  return p2pd::testing::run_loop_until(loop, std::move(done), ms, 5);
 }
 
 inline void run_for(loop::Loop& loop, std::uint64_t ms) {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "test_loop_support.hpp"
 #include "core/loop/loop.hpp"
 #include "core/loop/tcp.hpp"
 #include "core/loop/timer.hpp"
@@ -183,14 +184,7 @@ class LoopStunServer {
 // Runs the loop until `done()` holds or `ms` pass; false on timeout.
 template <class F>
 bool run_stun_until(loop::Loop& loop, F done, std::uint64_t ms = 5000) {
-  const std::uint64_t until = loop.now_ms() + ms;
-  loop::Timer tick(loop);
-  tick.start(10, 10, [] {});
-  while (!done()) {
-    if (loop.now_ms() > until) return false;
-    loop.run_once();
-  }
-  return true;
+  return p2pd::testing::run_loop_until(loop, std::move(done), ms, 10);
 }
 
 }  // namespace p2pd::traverse::testing

@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "test_loop_support.hpp"
 #include "core/loop/loop.hpp"
 #include "core/loop/udp.hpp"
 #include "test_turn_fake_server.hpp"
@@ -85,14 +86,7 @@ class LoopTurnServer {
 // Runs the loop until `done()` holds or `ms` pass; false on timeout.
 template <class F>
 bool run_until(loop::Loop& loop, F done, std::uint64_t ms = 5000) {
-  const std::uint64_t until = loop.now_ms() + ms;
-  loop::Timer tick(loop);
-  tick.start(10, 10, [] {});
-  while (!done()) {
-    if (loop.now_ms() > until) return false;
-    loop.run_once();
-  }
-  return true;
+  return p2pd::testing::run_loop_until(loop, std::move(done), ms, 10);
 }
 
 }  // namespace p2pd::traverse::turn::testing
