@@ -22,6 +22,7 @@
 #include "core/observe/events.hpp"
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/pipe/pipe_manager.hpp"
 #include "core/peer/peer_node.hpp"
 #include "core/peer/test_string_responder.hpp"
 #include "core/traverse/nat_service.hpp"
@@ -82,13 +83,14 @@ class Daemon {
         identity_(std::move(identity)),
         started_at_(Clock::now()),
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
+        pipes_(loop_, pipe::PipeLimits{}, &events_, &metrics_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
         peers_(loop_, identity_, &interfaces_, &status_),
         nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
         bridge_(loop_),
         api_ctx_(bridge_, metrics_,
                  rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_,
-                                   &peers_, &nat_, book},
+                                   &peers_, &nat_, &pipes_, book},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -123,6 +125,7 @@ class Daemon {
   observe::EventBus events_;  // GET /v1/events; subsystems publish on the loop thread
   observe::Registry metrics_;
   net::InterfaceService interfaces_;  // /v1/interfaces; publishes net.* events
+  pipe::PipeManager pipes_;           // /v1/pipes; before turn_, whose allocations are pipes
   traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
   peer::PeerNode peers_;              // node port, QUIC sessions; /v1/addr, /v1/sessions
   traverse::NatService nat_;          // /v1/nat; re-classifies on interface changes
@@ -154,6 +157,13 @@ std::vector<rpc::ListenRequest> Daemon::listen_requests() const {
 }
 
 int Daemon::run() {
+  // Before api.endpoints exists: a test (or systemd) that signals as soon as it sees the
+  // file must not meet the default actions (SIGHUP would kill the process). The handlers
+  // run on the loop, so nothing happens before loop_.run().
+  auto on_stop = [this](int signum) { begin_shutdown(signum); };
+  (void)sigterm_.start(SIGTERM, on_stop);
+  (void)sigint_.start(SIGINT, on_stop);
+  (void)sighup_.start(SIGHUP, [this](int) { reload(); });
   auto bound = api_.bind(listen_requests());
   if (!bound.ok()) {
     spdlog::critical("{}", bound.error().message);
@@ -169,19 +179,20 @@ int Daemon::run() {
   for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
   interfaces_.start();
   nat_.start();
+  // UDP allocations and RFC 6062 connections become pipes of their own names.
+  turn_.set_pipes(
+      [this](const std::string& name, std::unique_ptr<pipe::Transport> transport) {
+        return pipes_.add(std::move(transport), pipe::AddSpec{name, {}, {}});
+      },
+      [this](const std::string& name) { (void)pipes_.close(name, "its TURN allocation ended"); });
   start_peers();
 
-  auto on_stop = [this](int signum) { begin_shutdown(signum); };
-  (void)sigterm_.start(SIGTERM, on_stop);
-  (void)sigint_.start(SIGINT, on_stop);
-  (void)sighup_.start(SIGHUP, [this](int) { reload(); });
   if (auto ms = watchdog_ping_interval_ms(); ms > 0) {
     watchdog_.start(0, ms, [] { notify_watchdog(); });
     spdlog::debug("watchdog: pinging every {} ms", ms);
   }
 
-  // api.endpoints tells clients (and tests) that the daemon is up: written only once the
-  // signal handlers are in place, so a SIGHUP right after it never meets the default action.
+  // api.endpoints tells clients (and tests) that the daemon is up: written last.
   if (auto w = write_file_atomically(state_dir_ + "/api.endpoints", endpoints, 0600); !w.ok()) {
     spdlog::critical("{}", w.error().message);
     return 1;
@@ -217,6 +228,9 @@ void Daemon::begin_shutdown(int signum) {
     turn_released_ = true;
     if (api_stopped_) finish_shutdown();
   });
+  // Pending opens and long polls are answered, pipes and servers closed (TCP pipes
+  // flush in the background until finish_shutdown).
+  pipes_.shutdown();
   api_stopper_ = std::thread([this] {
     api_.stop();
     auto stopped = [this] {
@@ -250,6 +264,7 @@ void Daemon::start_peers() {
 void Daemon::finish_shutdown() {
   peers_.stop();
   nat_.close();
+  pipes_.abort_lingering();
   interfaces_.close();
   forced_exit_.close();
   watchdog_.close();

@@ -13,6 +13,7 @@
 #include "core/peer/address_book.hpp"
 #include "core/peer/identity.hpp"
 #include "core/peer/peer_node.hpp"
+#include "core/pipe/pipe_manager.hpp"
 #include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "rpc/long_poll_gate.hpp"
@@ -31,6 +32,7 @@ struct CoreServices {
   net::InterfaceService* interfaces = nullptr;  // /v1/interfaces, /ifs
   peer::PeerNode* peers = nullptr;  // /v1/addr, /addr, /v1/sessions (loop thread only)
   traverse::NatService* nat = nullptr;          // /v1/nat
+  pipe::PipeManager* pipes = nullptr;           // /v1/pipes
   peer::AddressBook* book = nullptr;  // /v1/peers; thread-safe: HTTP threads call it directly
 };
 

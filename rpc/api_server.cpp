@@ -63,6 +63,7 @@ ApiServer::ApiServer(ApiContext& ctx, ApiServerOptions options) : ctx_(ctx), opt
   add_net_routes(router_, ctx_);
   add_peer_routes(router_, ctx_);
   add_book_routes(router_, ctx_);
+  add_pipe_routes(router_, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }

@@ -24,15 +24,16 @@ void send_p2pd_error(httplib::Response& res, int status, int code, std::string_v
 }
 
 int http_status_for(std::string_view slug) {
-  if (slug == "bad_request" || slug == "malformed") return 400;
+  if (slug == "bad_request" || slug == "malformed" || slug == "reserved_name") return 400;
   if (slug == "unauthorized") return 401;
   if (slug == "forbidden" || slug == "forbidden_host" || slug == "forbidden_origin") return 403;
   if (slug == "not_found") return 404;
   if (slug == "method_not_allowed") return 405;
-  if (slug == "conflict") return 409;
+  if (slug == "conflict" || slug == "closed") return 409;
   if (slug == "too_large") return 413;
   if (slug == "unreachable") return 502;
-  if (slug == "loop_busy" || slug == "busy" || slug == "unavailable") return 503;
+  if (slug == "not_implemented") return 501;
+  if (slug == "loop_busy" || slug == "busy" || slug == "unavailable" || slug == "too_many") return 503;
   if (slug == "timeout") return 504;
   return 500;
 }
@@ -53,6 +54,7 @@ std::string_view status_text(int status) {
     case 414: return "URI Too Long";
     case 416: return "Range Not Satisfiable";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return "Error";
   }

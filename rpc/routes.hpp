@@ -10,5 +10,6 @@ void add_turn_routes(Router& router, ApiContext& ctx);    // /v1/turn
 void add_net_routes(Router& router, ApiContext& ctx);     // /v1/interfaces, /ifs, /v1/nat
 void add_peer_routes(Router& router, ApiContext& ctx);    // /v1/addr, /addr, /v1/sessions
 void add_book_routes(Router& router, ApiContext& ctx);    // /v1/peers (the address book)
+void add_pipe_routes(Router& router, ApiContext& ctx);    // /v1/pipes
 
 }  // namespace p2pd::rpc

@@ -35,26 +35,29 @@ void Deframer::feed_line(std::span<const std::uint8_t> bytes, const Emit& emit) 
     if (!line.empty() && line.back() == '\r') line = line.first(line.size() - 1);
     emit(line);
   };
+  // Appends `part` to the buffer, cutting (and delivering) at max_message.
+  auto keep = [&](std::span<const std::uint8_t> part) {
+    while (max_message_ > 0 && buffer_.size() + part.size() > max_message_) {
+      std::size_t take = max_message_ - buffer_.size();
+      buffer_.insert(buffer_.end(), part.begin(), part.begin() + static_cast<std::ptrdiff_t>(take));
+      part = part.subspan(take);
+      ++oversize_;
+      emit(buffer_);
+      buffer_.clear();
+    }
+    buffer_.insert(buffer_.end(), part.begin(), part.end());
+  };
   while (!bytes.empty()) {
     auto nl = std::find(bytes.begin(), bytes.end(), std::uint8_t{'\n'});
-    if (nl == bytes.end()) {
-      // No end of line yet: keep it, cutting at max_message.
-      while (buffer_.size() + bytes.size() >= max_message_ && max_message_ > 0) {
-        std::size_t take = max_message_ - buffer_.size();
-        buffer_.insert(buffer_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
-        bytes = bytes.subspan(take);
-        ++oversize_;
-        emit(buffer_);
-        buffer_.clear();
-      }
-      buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+    if (nl == bytes.end()) {  // no end of line yet
+      keep(bytes);
       return;
     }
     auto line_len = static_cast<std::size_t>(nl - bytes.begin());
-    if (buffer_.empty()) {
+    if (buffer_.empty() && (max_message_ == 0 || line_len <= max_message_)) {
       deliver(bytes.first(line_len));  // common case: no copy
     } else {
-      buffer_.insert(buffer_.end(), bytes.begin(), nl);
+      keep(bytes.first(line_len));
       deliver(buffer_);
       buffer_.clear();
     }
@@ -93,6 +96,14 @@ void Deframer::finish(const Emit& emit) {
     ++truncated_;
   }
   buffer_.clear();
+}
+
+std::vector<std::uint8_t> Deframer::take_partial() {
+  std::vector<std::uint8_t> out = std::move(buffer_);
+  buffer_.clear();
+  if (framing_ == Framing::len16)
+    out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(2, out.size())));
+  return out;
 }
 
 Result<std::vector<std::uint8_t>> frame(Framing framing, std::span<const std::uint8_t> message) {

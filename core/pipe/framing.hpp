@@ -37,6 +37,9 @@ class Deframer {
   // The stream ended: a partial line is delivered; a partial len16 frame is dropped
   // (and counted as truncated).
   void finish(const Emit& emit);
+  // A relay takes over the stream: the bytes of the unfinished message so far, without
+  // the framing (a partial len16 frame loses its length prefix); the buffer is emptied.
+  std::vector<std::uint8_t> take_partial();
 
   Framing framing() const { return framing_; }
   std::size_t buffered() const { return buffer_.size(); }

@@ -152,7 +152,10 @@ void Pipe::on_transport_end(Status status) {
   transport_->close(true);  // nothing more to read; flush what we sent
   fail_waiters(Error{"closed", "pipe " + name_ + ": " + close_reason_});
   linger_ = loop::Timer(loop_);
-  linger_.start(limits_.linger_ms, 0, [this] { close(close_reason_ + " (unread messages expired)"); });
+  linger_.start(limits_.linger_ms, 0, [this] {
+    close_reason_ += " (unread messages expired)";  // close() keeps the remote's reason
+    close(close_reason_);
+  });
 }
 
 void Pipe::on_transport_drained() {
@@ -321,6 +324,9 @@ Status Pipe::attach_tap(PipeTap* tap) {
   auto& all = *subs_.front();
   while (MessagePtr m = all.queue.pop()) tap->on_pipe_data(m->data, m->from);
   for (auto& sub : subs_) sub->queue.clear();
+  // ... and so does the start of a message not yet complete (a line without its "\n").
+  if (auto partial = deframer_.take_partial(); !partial.empty())
+    tap->on_pipe_data(partial, remote_ ? *remote_ : net::Endpoint{});
   update_reading();
   if (state_ == PipeState::remote_closed) tap->on_pipe_end(Status{});
   return {};

@@ -92,6 +92,22 @@ Result<Pipe*> PipeManager::adopt(std::string name, std::unique_ptr<Transport> tr
   return register_pipe(std::move(name), std::move(transport), std::move(options));
 }
 
+Result<std::string> PipeManager::add(std::unique_ptr<Transport> transport, AddSpec spec) {
+  if (!transport) return Error{"bad_request", "no transport"};
+  std::string name = std::move(spec.name);
+  if (name.empty()) {
+    if (!valid_name(spec.prefix + "1")) return Error{"bad_request", "bad pipe name prefix \"" + spec.prefix + "\""};
+    // Skips names in use (or reserved); bounded because at most max_pipes can be taken.
+    for (std::size_t tries = 0; tries <= limits_.max_pipes + 1; ++tries) {
+      name = spec.prefix + std::to_string(next_auto_name_++);
+      if (check_new_name(name).ok()) break;
+    }
+  }
+  auto pipe = adopt(name, std::move(transport), std::move(spec.options));
+  if (!pipe.ok()) return pipe.error();
+  return (*pipe)->name();
+}
+
 Pipe* PipeManager::add_pipe(Server& server, std::string name, std::unique_ptr<Transport> transport) {
   auto r = register_pipe(std::move(name), std::move(transport), server.child_options());
   return r.ok() ? *r : nullptr;

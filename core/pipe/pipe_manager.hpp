@@ -27,6 +27,14 @@
 
 namespace p2pd::pipe {
 
+// What a transport built elsewhere becomes (PipeManager::add): a QUIC stream to a peer,
+// a TURN relay, a C++ user's own channel. The manager neither knows nor cares.
+struct AddSpec {
+  std::string name;              // "": the manager picks "<prefix><n>", the first free one
+  std::string prefix = "pipe";
+  PipeOptions options;           // framing (streams), test string answer
+};
+
 class PipeManager final : private PipeObserver, private ServerHost {
  public:
   PipeManager(loop::Loop& loop, PipeLimits limits, observe::EventBus* events = nullptr,
@@ -41,7 +49,11 @@ class PipeManager final : private PipeObserver, private ServerHost {
   // "bad_request", "conflict" (name in use), "reserved_name", "too_many", "unreachable",
   // "timeout", "unavailable" (shutting down).
   void open(OpenSpec spec, std::function<void(Result<PipeInfo>)> done);
-  // Makes a pipe of a transport built elsewhere (a C++ user's, later peer streams).
+  // Makes a pipe of a transport built elsewhere and starts it; returns the pipe's name.
+  // Errors as for open() ("bad_request", "conflict", "reserved_name", "too_many",
+  // "unavailable") or the transport's start() error; the transport is destroyed then.
+  Result<std::string> add(std::unique_ptr<Transport> transport, AddSpec spec = {});
+  // The same, returning the pipe itself (valid until it closes and is reaped).
   Result<Pipe*> adopt(std::string name, std::unique_ptr<Transport> transport, PipeOptions options);
 
   Pipe* find(std::string_view name);
@@ -99,6 +111,7 @@ class PipeManager final : private PipeObserver, private ServerHost {
   std::vector<std::unique_ptr<Connector>> dead_connectors_;
   loop::Timer reaper_;
   bool shutting_down_ = false;
+  std::uint64_t next_auto_name_ = 1;
   // Metrics (null registry: private counters nobody reads).
   observe::Registry own_metrics_;
   observe::Gauge& open_gauge_;

@@ -2,9 +2,11 @@
 // What carries a pipe's bytes. A Pipe (pipe.hpp) owns one Transport and adds names,
 // framing, subscriptions, queues and flow control on top, so every kind of channel gets
 // the same operations: a TCP connection (tcp_transport.hpp), a UDP socket of its own
-// (udp_client_transport.hpp), one sender on a UDP server socket
-// (udp_sender_transport.hpp) — and later a QUIC stream to another daemon or a TURN
-// relay, without any change above this interface (the REST layer only sees Pipe).
+// (udp_client_transport.hpp), one sender on a UDP server socket (UdpSenderTransport,
+// udp_port.hpp), a TURN relay (core/traverse/turn_transports.hpp) — and a QUIC stream
+// to another daemon, without any change above this interface (the REST layer only
+// sees Pipe). tests/unit/test_pipe_core.cpp drives a Pipe over a scripted Transport:
+// it is the contract a new Transport is held to.
 // Loop thread only.
 #include <cstddef>
 #include <cstdint>
