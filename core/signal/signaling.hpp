@@ -9,6 +9,7 @@
 // Loop thread only.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -135,8 +136,19 @@ class Signaling {
   struct Pending;
   struct Fetch;
   struct Counters;
+  // Requests seen (sender, id), so that a resent one is not handled twice; the answer
+  // given is sent again instead.
+  using AnswerKey = std::pair<PublicKey, std::uint64_t>;
+  struct Answer {
+    bool answered = false;
+    std::string type;
+    Payload payload;
+  };
+  static constexpr std::size_t kMaxAnswered = 4096;
 
   std::uint64_t now_wall() const;
+  Status answer(const PublicKey& to, std::uint64_t id, std::string type, Payload payload);
+  void expire_answered();
   Status send(const PublicKey& to, Kind kind, std::uint64_t id, const std::string& type, const Payload& payload);
   void on_connected(Connection& c);
   void on_message(Connection& c, const std::string& topic, std::span<const std::uint8_t> payload);
@@ -156,6 +168,9 @@ class Signaling {
   std::map<std::string, Handler> handlers_;
   std::map<std::uint64_t, std::unique_ptr<Pending>> pending_;
   std::map<PublicKey, std::unique_ptr<Fetch>> fetches_;
+  std::map<AnswerKey, Answer> answered_;
+  std::deque<std::pair<std::uint64_t, AnswerKey>> answered_order_;  // loop ms when first seen
+  std::uint64_t next_id_ = 1;
   std::string address_;
   std::vector<std::uint8_t> address_record_;  // serialized, signed
   std::function<void()> on_change_;
