@@ -24,7 +24,7 @@
 #include "core/observe/status_board.hpp"
 #include "core/pipe/pipe_manager.hpp"
 #include "core/peer/peer_node.hpp"
-#include "core/peer/test_string_responder.hpp"
+#include "core/peer/peer_pipes.hpp"
 #include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "daemon/daemon_config.hpp"
@@ -86,11 +86,12 @@ class Daemon {
         pipes_(loop_, pipe::PipeLimits{}, &events_, &metrics_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
         peers_(loop_, identity_, &interfaces_, &status_),
+        peer_pipes_(loop_, peers_, pipes_),
         nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
         bridge_(loop_),
         api_ctx_(bridge_, metrics_,
                  rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_,
-                                   &peers_, &nat_, &pipes_, book},
+                                   &peers_, &nat_, &pipes_, book, &peer_pipes_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -128,6 +129,7 @@ class Daemon {
   pipe::PipeManager pipes_;           // /v1/pipes; before turn_, whose allocations are pipes
   traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
   peer::PeerNode peers_;              // node port, QUIC sessions; /v1/addr, /v1/sessions
+  peer::PeerPipes peer_pipes_;        // peer streams as pipes; /open, POST /v1/pipes "to"
   traverse::NatService nat_;          // /v1/nat; re-classifies on interface changes
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
@@ -250,11 +252,7 @@ void Daemon::begin_shutdown(int signum) {
 void Daemon::start_peers() {
   peer::PeerServiceOptions o;
   o.port = node_port_.port;
-  auto incoming = [](peer::PeerStream s, std::string name) {
-    // Until pipes carry them, a peer's streams get P2PD's test-string answer.
-    spdlog::info("peer: stream \"{}\" from {} ({})", name, s.link.peer_id, s.link.strategy);
-    peer::TestStringResponder::attach(std::move(s.stream));
-  };
+  auto incoming = [this](peer::PeerStream s, std::string name) { peer_pipes_.on_incoming(std::move(s), name); };
   if (peers_.start(o, incoming)) return;
   // A host without IPv6 (or with it disabled) still gets IPv4 peer connections.
   o.ipv6 = false;

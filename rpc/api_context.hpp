@@ -13,6 +13,7 @@
 #include "core/peer/address_book.hpp"
 #include "core/peer/identity.hpp"
 #include "core/peer/peer_node.hpp"
+#include "core/peer/peer_pipes.hpp"
 #include "core/pipe/pipe_manager.hpp"
 #include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
@@ -34,6 +35,7 @@ struct CoreServices {
   traverse::NatService* nat = nullptr;          // /v1/nat
   pipe::PipeManager* pipes = nullptr;           // /v1/pipes
   peer::AddressBook* book = nullptr;  // /v1/peers; thread-safe: HTTP threads call it directly
+  peer::PeerPipes* peer_pipes = nullptr;  // /open, POST /v1/pipes with "to"
 };
 
 struct ApiCounters {

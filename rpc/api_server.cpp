@@ -66,6 +66,8 @@ ApiServer::ApiServer(ApiContext& ctx, ApiServerOptions options) : ctx_(ctx), opt
   add_peer_routes(router_, ctx_);
   add_book_routes(router_, ctx_);
   add_pipe_routes(router_, ctx_);
+  add_pipe_forward_routes(router_, ctx_);
+  add_peer_pipe_routes(router_, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }

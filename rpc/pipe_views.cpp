@@ -38,7 +38,7 @@ nlohmann::json pipe_json(const pipe::PipeInfo& i) {
   nlohmann::json attachment = nullptr;
   if (!i.attachment.empty())
     attachment = {{"kind", i.attachment}, {"listen", or_null(i.attachment_listen)}, {"connected", i.attachment_connected}};
-  return {{"name", i.name},
+  nlohmann::json out = {{"name", i.name},
           {"proto", i.kind},
           {"state", i.state},
           {"framing", i.framing},
@@ -61,6 +61,8 @@ nlohmann::json pipe_json(const pipe::PipeInfo& i) {
           {"close_reason", or_null(i.close_reason)},
           {"subs", subs},
           {"attachment", attachment}};
+  if (!i.details.is_null()) out[i.kind] = i.details;
+  return out;
 }
 
 nlohmann::json message_json(const pipe::Message& m) {

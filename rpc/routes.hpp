@@ -13,5 +13,7 @@ void add_net_routes(Router& router, ApiContext& ctx);     // /v1/interfaces, /if
 void add_peer_routes(Router& router, ApiContext& ctx);    // /v1/addr, /addr, /v1/sessions
 void add_book_routes(Router& router, ApiContext& ctx);    // /v1/peers (the address book)
 void add_pipe_routes(Router& router, ApiContext& ctx);    // /v1/pipes
+void add_pipe_forward_routes(Router& router, ApiContext& ctx);  // /v1/pipes/<name>/forward
+void add_peer_pipe_routes(Router& router, ApiContext& ctx);  // /open (POST /v1/pipes "to" too)
 
 }  // namespace p2pd::rpc

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "core/peer/identity.hpp"
+#include "core/peer/link_json.hpp"
+#include "rpc/peer_target.hpp"
 #include "rpc/json_body.hpp"
 #include "rpc/responses.hpp"
 #include "rpc/routes.hpp"
@@ -15,44 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::uint64_t kDefaultConnectWaitMs = 15000;
-
-json link_json(const peer::PeerLinkInfo& l) {
-  return {{"peer_id", l.peer_id},
-          {"key", proto::peer::key_to_text(l.key)},
-          {"strategy", l.strategy},
-          {"path", l.path},
-          {"local", l.local.to_string()},
-          {"remote", l.remote.to_string()},
-          {"candidate", l.candidate.empty() ? json(nullptr) : json(l.candidate)},
-          {"rtt_ms", static_cast<double>(l.rtt_us) / 1000.0},
-          {"handshake_ms", static_cast<double>(l.handshake_us) / 1000.0},
-          {"bytes_sent", l.bytes_sent},
-          {"bytes_received", l.bytes_received},
-          {"streams", l.streams}};
-}
-
-// "self", a peer address, or an address-book name (text spelled like an address is
-// always an address: proto::peer::looks_like_address).
-struct Target {
-  bool self = false;
-  proto::peer::PeerAddress address;
-};
-
-Result<Target> parse_target(const std::string& to, const peer::AddressBook* book) {
-  if (to == "self") return Target{true, {}};
-  if (proto::peer::looks_like_address(to) || !book) {
-    auto a = proto::peer::parse(to);
-    if (!a) return Error{"bad_request", "\"to\": not \"self\" and not a peer address: " + a.error().message};
-    return Target{false, std::move(*a)};
-  }
-  auto a = book->resolve(to);
-  if (!a) {
-    if (a.error().code == "not_found") return Error{"not_found", "\"to\": " + a.error().message};
-    return Error{"bad_request", "\"to\": not \"self\", a peer address or an address-book name: " + a.error().message};
-  }
-  return Target{false, std::move(*a)};
-}
-
 
 }  // namespace
 
@@ -99,7 +63,7 @@ void add_peer_routes(Router& router, ApiContext& ctx) {
     auto r = ctx.on_loop([peers]() -> Result<json> {
       json list = json::array();
       if (peers && peers->service())
-        for (const auto& l : peers->service()->links()) list.push_back(link_json(l));
+        for (const auto& l : peers->service()->links()) list.push_back(peer::link_json(l));
       return json{{"sessions", list}};
     });
     if (!r) return send_v1_error(res, r.error());
@@ -111,7 +75,7 @@ void add_peer_routes(Router& router, ApiContext& ctx) {
     if (!body) return send_v1_error(res, body.error());
     auto to = string_field(*body, "to");
     if (!to) return send_v1_error(res, to.error());
-    auto target = parse_target(*to, ctx.core.book);
+    auto target = parse_peer_target(*to, ctx.core.book);
     if (!target) return send_v1_error(res, target.error());
     auto* peers = ctx.core.peers;
     auto r = wait_on_loop<json>(
@@ -121,7 +85,7 @@ void add_peer_routes(Router& router, ApiContext& ctx) {
             return (void)promise.resolve(Error{"unavailable", "the node port is not bound (see \"peers\" in /v1/status)"});
           auto done = [promise](Result<peer::PeerLinkInfo> link) {
             if (!link) return (void)promise.resolve(link.error());
-            promise.resolve(json{{"session", link_json(*link)}});
+            promise.resolve(json{{"session", peer::link_json(*link)}});
           };
           if (target.self) peers->service()->connect_self(done);
           else peers->service()->connect(target.address, done);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/pipe/pipe_manager.hpp"
+#include "rpc/peer_pipe_open.hpp"
 #include "rpc/pipe_pull.hpp"
 #include "rpc/pipe_views.hpp"
 #include "rpc/json_body.hpp"
@@ -187,9 +188,7 @@ void add_pipe_routes(Router& router, ApiContext& ctx) {
   router.add("POST", "/v1/pipes", [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams&) {
     auto body = parse_body(req);
     if (!body) return send_v1_error(res, body.error());
-    if (body->contains("to"))
-      return send_v1_error(res, 501, "not_implemented",
-                           "pipes to peers (\"to\") need peer sessions, which this build does not have yet");
+    if (body->contains("to")) return open_peer_pipe(ctx, *body, res);
     auto spec = open_spec(*body);
     if (!spec) return send_v1_error(res, spec.error());
     auto* pipes = ctx.core.pipes;

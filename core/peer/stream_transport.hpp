@@ -6,6 +6,7 @@
 // flow-control window closes; the send backlog is the stream's unsent bytes, and
 // on_transport_drained runs when it falls to the low-water mark.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -34,6 +35,9 @@ class StreamTransport final : public pipe::Transport {
   void close(bool graceful) override;
   std::optional<net::Endpoint> local() const override { return local_; }
   std::optional<net::Endpoint> remote() const override { return remote_; }
+  nlohmann::json details() const override { return details_ ? details_() : nlohmann::json(nullptr); }
+  // What details() shows (the owner knows the peer and the session; this only the stream).
+  void set_details(std::function<nlohmann::json()> fn) { details_ = std::move(fn); }
 
   const std::shared_ptr<quic::Stream>& stream() const { return stream_; }
 
@@ -46,6 +50,7 @@ class StreamTransport final : public pipe::Transport {
   net::Endpoint local_;
   net::Endpoint remote_;
   std::size_t low_water_;
+  std::function<nlohmann::json()> details_;
   pipe::TransportHandler* handler_ = nullptr;
   bool reading_ = false;
   bool ended_ = false;

@@ -385,6 +385,7 @@ PipeInfo Pipe::info() const {
   out.send_backlog = state_ == PipeState::closed ? 0 : transport_->backlog();
   out.answer_test_string = options_.answer_test_string;
   out.close_reason = close_reason_;
+  out.details = transport_ ? transport_->details() : nlohmann::json(nullptr);
   for (const auto& sub : subs_) {
     SubscriptionInfo si;
     si.id = sub->id;

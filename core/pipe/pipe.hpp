@@ -96,6 +96,7 @@ struct PipeInfo {
   std::string attachment;     // "" | "forward" | "tunnel"
   std::string attachment_listen;
   bool attachment_connected = false;
+  nlohmann::json details;     // Transport::details()
 };
 
 class Pipe final : private TransportHandler {

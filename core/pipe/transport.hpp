@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/net/endpoint.hpp"
 #include "core/result.hpp"
 
@@ -61,6 +63,9 @@ class Transport {
 
   virtual std::optional<net::Endpoint> local() const = 0;
   virtual std::optional<net::Endpoint> remote() const = 0;
+  // What this kind of transport adds to the pipe's description (a peer stream: the peer,
+  // its session and path), shown under the key kind() in /v1/pipes; null: nothing.
+  virtual nlohmann::json details() const { return nullptr; }
 };
 
 }  // namespace p2pd::pipe

@@ -287,9 +287,9 @@ class PipesApi(unittest.TestCase):
                 self.assertEqual(r.json()["error"], "bad_request")
             r = self.d.request("POST", "/v1/pipes", body=b"{nope", headers={"Content-Type": "application/json"})
             self.assertEqual(r.status, 400)
-            r = self.d.request("POST", "/v1/pipes", body={"name": "peer", "to": "self"})
-            self.assertEqual(r.status, 501)
-            self.assertEqual(r.json()["error"], "not_implemented")
+            # "to" with host/port: a peer pipe takes no host (tests/integration/test_peer_pipes.py).
+            r = self.d.request("POST", "/v1/pipes", body={"name": "peer", "to": "self", "port": 1})
+            self.assertEqual(r.status, 400, r.body)
             r = self.d.request("POST", "/v1/pipes", body={"name": "refused", "host": "127.0.0.1", "port": closed_port()})
             self.assertEqual(r.status, 502, r.body)
             self.assertEqual(r.json()["error"], "unreachable")

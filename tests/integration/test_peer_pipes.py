@@ -1,0 +1,283 @@
+"""Peer pipes between real daemons on this host: GET /open/<c>/self and P2PD's test
+string, POST /v1/pipes with "to" to another daemon, bytes both ways, the incoming pipe
+"in.<c>.<n>" on the other daemon, "peer" details, errors, both ends forwarded to loopback
+ports carrying a large stream (SHA-256 checked both ways), and a reader that stops
+reading: the writer is slowed, both daemons' memory stays bounded and nothing is lost.
+Daemons are dialed at 127.0.0.1 only (peer addresses are rewritten to that candidate)."""
+import hashlib
+import os
+import socket
+import threading
+import time
+import unittest
+
+from p2pd_harness import Daemon, main
+from test_peer_sessions import loopback_address, random_key_text, with_key
+
+SANITIZED = os.environ.get("P2PD_SANITIZED", "0") not in ("", "0", "OFF", "FALSE")
+BIG = (16 if SANITIZED else 256) << 20
+TEST_LINE = "long_p2pd_test_string_abcd123\n"
+TEST_ANSWER = "p2pd test string\r\n\r\n"
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+def pattern(size, seed):
+    """Deterministic bytes, different per seed, generated in 1 MiB chunks."""
+    chunk = hashlib.sha256(seed.encode()).digest() * (1 << 15)
+    for off in range(0, size, len(chunk)):
+        yield chunk[: min(len(chunk), size - off)]
+
+
+class PeerPipes(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.a = Daemon().start()
+        cls.b = Daemon().start()
+        cls.b_addr = loopback_address(cls.b.get("/v1/addr").json()["addr"])
+        cls.a_id = cls.a.get("/v1/addr").json()["peer_id"]
+        cls.b_id = cls.b.get("/v1/addr").json()["peer_id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        for d in (cls.a, cls.b):
+            d.close()
+
+    # -- helpers -------------------------------------------------------------------------
+    def open_pipe(self, d, name, to, **extra):
+        r = d.request("POST", "/v1/pipes", dict({"name": name, "to": to}, **extra), timeout=30)
+        self.assertEqual(r.status, 201, r.body)
+        return r.json()["pipe"]
+
+    def incoming(self, d, stream):
+        """The pipe a daemon made of an incoming stream named `stream`."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for p in d.get("/v1/pipes").json()["pipes"]:
+                peer = p.get("peer") or {}
+                if peer.get("stream") == stream and peer.get("direction") == "in":
+                    return p
+            time.sleep(0.05)
+        self.fail("no incoming pipe for stream %s" % stream)
+
+    def send(self, d, pipe, text):
+        r = d.request("POST", "/v1/pipes/%s/send" % pipe, {"text": text})
+        self.assertEqual(r.status, 200, r.body)
+
+    def recv_text(self, d, pipe, want):
+        got = ""
+        deadline = time.monotonic() + 10
+        while len(got) < len(want) and time.monotonic() < deadline:
+            r = d.get("/v1/pipes/%s/recv?timeout_ms=2000" % pipe)
+            if r.status == 504:
+                continue
+            self.assertEqual(r.status, 200, r.body)
+            got += r.json()["text"]
+        self.assertEqual(got, want)
+
+    def forward(self, d, pipe):
+        r = d.request("POST", "/v1/pipes/%s/forward" % pipe, {"listen": "127.0.0.1:0"})
+        self.assertEqual(r.status, 201, r.body)
+        return r.json()["port"]
+
+    def close(self, d, pipe):
+        d.request("DELETE", "/v1/pipes/" + pipe)
+
+    # -- tests ---------------------------------------------------------------------------
+    def test_open_self_answers_the_test_string(self):
+        r = self.a.get("/open/x/self", timeout=30)
+        self.assertEqual(r.status, 200, r.body)
+        info = r.json()
+        self.assertEqual(info["error"], 0)
+        for key in ("name", "con_name", "fd", "laddr", "raddr", "route", "if", "strategy", "path", "peer"):
+            self.assertIn(key, info)
+        self.assertEqual(info["name"], "x")
+        self.assertEqual(info["strategy"], "self")
+        self.assertEqual(info["laddr"][0], "127.0.0.1")
+        self.assertEqual(info["route"]["af"], socket.AF_INET)
+        self.assertEqual(info["peer"]["peer_id"], self.a_id)
+        try:
+            self.send(self.a, "x", TEST_LINE)
+            self.recv_text(self.a, "x", TEST_ANSWER)
+            mine = self.a.get("/v1/pipes/x").json()["pipe"]
+            self.assertEqual(mine["proto"], "peer")
+            self.assertEqual(mine["peer"]["direction"], "out")
+            self.assertEqual(mine["peer"]["session"], "open")
+            other = self.incoming(self.a, "x")
+            self.assertTrue(other["name"].startswith("in.x."), other)
+            self.assertEqual(other["test_strings_answered"], 1)
+            # A name in use: P2PD's error 2, HTTP 409.
+            r = self.a.get("/open/x/self")
+            self.assertEqual(r.status, 409, r.body)
+            self.assertEqual(r.json()["error"], 2)
+            # Closing one end ends the other.
+            self.close(self.a, "x")
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                r = self.a.get("/v1/pipes/" + other["name"])
+                if r.status == 404 or r.json()["pipe"]["state"] != "open":
+                    break
+                time.sleep(0.05)
+            self.assertTrue(r.status == 404 or r.json()["pipe"]["state"] != "open", r.body)
+        finally:
+            self.close(self.a, "x")
+
+    def test_pipe_to_another_daemon_both_ways(self):
+        p = self.open_pipe(self.a, "ab", self.b_addr)
+        try:
+            self.assertEqual(p["proto"], "peer")
+            self.assertEqual(p["peer"]["peer_id"], self.b_id)
+            self.assertEqual(p["peer"]["strategy"], "direct")
+            self.assertEqual(p["peer"]["path"], "udp")
+            self.assertTrue(p["remote"].startswith("127.0.0.1:"), p)
+            theirs = self.incoming(self.b, "ab")
+            self.assertEqual(theirs["peer"]["peer_id"], self.a_id)
+            self.assertEqual(theirs["peer"]["strategy"], "inbound")
+            self.send(self.a, "ab", "hello b")
+            self.recv_text(self.b, theirs["name"], "hello b")
+            self.send(self.b, theirs["name"], "hello a")
+            self.recv_text(self.a, "ab", "hello a")
+            # The other daemon answers the test string too (over the network path).
+            self.send(self.a, "ab", TEST_LINE)
+            self.recv_text(self.a, "ab", TEST_ANSWER)
+            # The inspect view shows live session numbers.
+            mine = self.a.get("/v1/pipes/ab").json()["pipe"]
+            self.assertGreater(mine["peer"]["bytes_sent"], 0)
+            self.assertGreaterEqual(mine["peer"]["rtt_ms"], 0)
+            # By address-book name, over the same session.
+            self.assertIn(self.a.request("PUT", "/v1/peers/bee", {"address": self.b_addr}).status, (200, 201))
+            q = self.open_pipe(self.a, "ab2", "bee")
+            self.assertEqual(q["peer"]["local"], p["peer"]["local"])
+            self.close(self.a, "ab2")
+        finally:
+            self.a.request("DELETE", "/v1/peers/bee")
+            self.close(self.a, "ab")
+
+    def test_errors(self):
+        wrong = with_key(self.b_addr, random_key_text())
+        r = self.a.request("POST", "/v1/pipes", {"name": "w", "to": wrong}, timeout=30)
+        self.assertEqual(r.status, 502, r.body)
+        self.assertEqual(r.json()["error"], "unreachable")
+        self.assertIn("key", r.json()["message"])
+        self.assertEqual(self.a.get("/v1/pipes/w").status, 404)
+        r = self.a.get("/open/w/" + wrong, timeout=30)
+        self.assertEqual(r.status, 502, r.body)
+        self.assertEqual(r.json()["error"], 3)
+        r = self.a.get("/open/w/nobody")
+        self.assertEqual(r.status, 404, r.body)
+        self.assertEqual(r.json()["error"], 5)
+        r = self.a.get("/open/self/self")
+        self.assertEqual(r.status, 400, r.body)
+        self.assertEqual(r.json()["error"], 10)
+        for body in ({"name": "w", "to": "self", "host": "127.0.0.1"}, {"to": "self"},
+                     {"name": "w", "to": 5}, {"name": "w", "to": "p2pd1_xyz"}):
+            r = self.a.request("POST", "/v1/pipes", body)
+            self.assertEqual(r.status, 400, (body, r.body))
+
+    def test_forwarded_ends_carry_a_large_stream_both_ways(self):
+        self.open_pipe(self.a, "big", self.b_addr)
+        try:
+            theirs = self.incoming(self.b, "big")["name"]
+            port_a = self.forward(self.a, "big")
+            port_b = self.forward(self.b, theirs)
+            ca = socket.create_connection(("127.0.0.1", port_a))
+            cb = socket.create_connection(("127.0.0.1", port_b))
+            results = {}
+
+            def pump(sock, seed, size, key):
+                h = hashlib.sha256()
+                for chunk in pattern(size, seed):
+                    sock.sendall(chunk)
+                    h.update(chunk)
+                sock.shutdown(socket.SHUT_WR)
+                results[key + ".sent"] = h.hexdigest()
+
+            def drain(sock, key):
+                h = hashlib.sha256()
+                n = 0
+                while True:
+                    data = sock.recv(1 << 20)
+                    if not data:
+                        break
+                    h.update(data)
+                    n += len(data)
+                results[key + ".got"] = h.hexdigest()
+                results[key + ".n"] = n
+
+            small = 4 << 20
+            threads = [threading.Thread(target=pump, args=(ca, "a", BIG, "ab")),
+                       threading.Thread(target=pump, args=(cb, "b", small, "ba")),
+                       threading.Thread(target=drain, args=(cb, "ab")),
+                       threading.Thread(target=drain, args=(ca, "ba"))]
+            start = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(240)
+            elapsed = time.monotonic() - start
+            self.assertFalse(any(t.is_alive() for t in threads), "transfer stalled")
+            self.assertEqual(results["ab.n"], BIG)
+            self.assertEqual(results["ab.got"], results["ab.sent"])
+            self.assertEqual(results["ba.n"], small)
+            self.assertEqual(results["ba.got"], results["ba.sent"])
+            print("peer pipe forward: %d MiB in %.1f s (%.0f MiB/s)" % (BIG >> 20, elapsed, (BIG >> 20) / elapsed))
+            ca.close()
+            cb.close()
+        finally:
+            self.close(self.a, "big")
+
+    def test_slow_reader_slows_the_writer_and_memory_stays_bounded(self):
+        self.open_pipe(self.a, "slow", self.b_addr)
+        try:
+            theirs = self.incoming(self.b, "slow")["name"]
+            port_a = self.forward(self.a, "slow")
+            port_b = self.forward(self.b, theirs)
+            ca = socket.create_connection(("127.0.0.1", port_a))
+            cb = socket.create_connection(("127.0.0.1", port_b))
+            cb.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+            rss_before = rss_kib(self.a.proc.pid) + rss_kib(self.b.proc.pid)
+            # Nobody reads cb: write for 3 s without blocking and count what is taken.
+            ca.setblocking(False)
+            chunk = b"s" * (1 << 16)
+            accepted = 0
+            h = hashlib.sha256()
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                try:
+                    n = ca.send(chunk)
+                    h.update(chunk[:n])
+                    accepted += n
+                except BlockingIOError:
+                    time.sleep(0.01)
+            growth_mib = (rss_kib(self.a.proc.pid) + rss_kib(self.b.proc.pid) - rss_before) / 1024
+            print("slow reader: %d MiB accepted, daemons grew %.1f MiB" % (accepted >> 20, growth_mib))
+            self.assertLess(accepted, 96 << 20)   # windows + queues + socket buffers, not "all of it"
+            self.assertLess(growth_mib, 128)
+            # Now read: every accepted byte arrives, in order.
+            ca.setblocking(True)
+            ca.shutdown(socket.SHUT_WR)
+            got = hashlib.sha256()
+            n = 0
+            cb.settimeout(30)
+            while n < accepted:
+                data = cb.recv(1 << 20)
+                if not data:
+                    break
+                got.update(data)
+                n += len(data)
+            self.assertEqual(n, accepted)
+            self.assertEqual(got.hexdigest(), h.hexdigest())
+            ca.close()
+            cb.close()
+        finally:
+            self.close(self.a, "slow")
+
+
+if __name__ == "__main__":
+    main()
