@@ -40,20 +40,6 @@ class LoopStunServer {
                   .recv_start([this, i](std::span<const std::uint8_t> d, const net::Endpoint& from) { on_udp(i, d, from); })
                   .ok());
     }
-    tcp_ = loop::Tcp(loop_);
-    REQUIRE(tcp_.bind(primary()).ok());
-    REQUIRE(tcp_.listen(8, [this](Status st) {
-                  if (!st) return;
-                  auto c = tcp_.accept();
-                  if (!c) return;
-                  auto conn = std::make_unique<loop::Tcp>(std::move(*c));
-                  auto* raw = conn.get();
-                  auto buffer = std::make_shared<std::vector<std::uint8_t>>();
-                  conns_.push_back(std::move(conn));
-                  (void)raw->read_start(
-                      [this, raw, buffer](std::span<const std::uint8_t> bytes) { on_tcp(*raw, *buffer, bytes); },
-                      [](Status) {});
-                }).ok());
   }
 
   // Socket i: 0 = (ip1, port1), 1 = (ip1, port2), 2 = (ip2, port1), 3 = (ip2, port2).
@@ -85,6 +71,18 @@ class LoopStunServer {
 
   bool bound() const { return udp_[0].is_open(); }
 
+  void on_accept(Status st) {
+    if (!st) return;
+    auto c = tcp_.accept();
+    if (!c) return;
+    auto conn = std::make_unique<loop::Tcp>(std::move(*c));
+    auto* raw = conn.get();
+    auto buffer = std::make_shared<std::vector<std::uint8_t>>();
+    conns_.push_back(std::move(conn));
+    (void)raw->read_start([this, raw, buffer](std::span<const std::uint8_t> bytes) { on_tcp(*raw, *buffer, bytes); },
+                          [](Status) {});
+  }
+
   void try_bind() {
     std::array<loop::Udp, 4> u;
     for (auto& s : u) s = loop::Udp(loop_);
@@ -97,6 +95,12 @@ class LoopStunServer {
     if (!u[2].bind(e2).ok()) return;
     e2.port = p2;
     if (!u[3].bind(e2).ok()) return;
+    // TCP on the primary's port too: another process may hold that TCP port, so it is
+    // part of the attempt (a failure here tries other ports).
+    loop::Tcp tcp(loop_);
+    if (!tcp.bind(u[0].local_endpoint().value()).ok()) return;
+    if (!tcp.listen(8, [this](Status st) { on_accept(st); }).ok()) return;
+    tcp_ = std::move(tcp);
     for (int i = 0; i < 4; ++i) {
       eps_[i] = u[i].local_endpoint().value();
       udp_[i] = std::move(u[i]);
