@@ -9,6 +9,7 @@
 
 #include "core/pipe/pipe_manager.hpp"
 #include "rpc/peer_pipe_open.hpp"
+#include "rpc/pipe_pull.hpp"
 #include "rpc/pipe_views.hpp"
 #include "rpc/json_body.hpp"
 #include "rpc/wait_on_loop.hpp"
@@ -261,36 +262,9 @@ void add_pipe_routes(Router& router, ApiContext& ctx) {
                if (!timeout) return send_v1_error(res, timeout.error());
                const std::string name = p["name"];
                const std::string sub = req.has_param("sub") ? req.get_param_value("sub") : pipe::kDefaultSub;
-               auto* pipes = ctx.core.pipes;
-               if (*timeout == 0) {  // no waiting: one bridge call, no long-poll ticket
-                 auto r = ctx.on_loop([pipes, name, sub]() -> Result<pipe::MessagePtr> {
-                   if (!pipes) return no_pipes();
-                   auto pipe = pipes->get(name);
-                   if (!pipe) return pipe.error();
-                   return (*pipe)->try_recv(sub);
-                 });
-                 if (!r) return send_v1_error(res, r.error());
-                 if (!*r) return send_v1_error(res, 504, "timeout", "no message waiting on " + name + "/" + sub);
-                 return send_message(res, req, name, sub, **r);
-               }
-               auto r = wait_on_loop<pipe::MessagePtr>(
-                   ctx, res,
-                   [pipes, name, sub](loop::Promise<pipe::MessagePtr> promise) {
-                     if (!pipes) return (void)promise.resolve(no_pipes());
-                     auto pipe = pipes->get(name);
-                     if (!pipe) return (void)promise.resolve(pipe.error());
-                     (*pipe)->pull(sub, pipe::PullWaiter{
-                                            [promise](Result<pipe::MessagePtr> m) { return promise.resolve(std::move(m)); },
-                                            [promise] { return promise.abandoned(); }});
-                   },
-                   std::chrono::milliseconds(*timeout));
+               auto r = pull_message(ctx, res, name, sub, *timeout);
                if (!r) return;
-               if (!*r) {
-                 if (r->error().code == "timeout")
-                   return send_v1_error(res, 504, "timeout", "no message on " + name + "/" + sub + " within " +
-                                                                 std::to_string(*timeout) + " ms");
-                 return send_v1_error(res, r->error());
-               }
+               if (!*r) return send_v1_error(res, r->error());
                send_message(res, req, name, sub, ***r);
              });
 
