@@ -116,17 +116,7 @@ void add_p2pd_pipe_routes(Router& router, ApiContext& ctx) {
     spec.id = *options->name;
     spec.filter.match = options->msg_p.value_or("");
     spec.filter.from = options->addr_p.value_or("");
-    auto* pipes = ctx.core.pipes;
-    auto r = ctx.on_loop([pipes, name, spec = std::move(spec)]() mutable -> Result<json> {
-      if (!pipes) return no_pipes();
-      auto pipe = pipes->get(name);
-      if (!pipe) return pipe.error();
-      auto id = (*pipe)->subscribe(std::move(spec));
-      if (!id) return id.error();
-      for (const auto& s : (*pipe)->info().subs)
-        if (s.id == *id) return subscription_json(s);
-      return Error{"internal", "subscription " + *id + " vanished"};
-    });
+    auto r = subscribe_on_loop(ctx, name, std::move(spec));
     if (!r) return send_compat_error(res, r.error(), p2pd_code::sub_exists);
     send_ok(res, {{"name", name}, {"con_name", name}, {"sub_name", *options->name}, {"sub", *r}});
   });
