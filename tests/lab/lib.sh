@@ -119,6 +119,20 @@ lab_up() {
   [ "${LAB_FORCE_FAIL:-0}" != 1 ] || fatal "LAB_FORCE_FAIL=1: forced failure with the lab up"
 }
 
+# lab_start_daemon DIR HOST: p2pd daemon on HOST with DIR/config.json, state in
+# DIR/state, log in DIR/log, its pid in DIR/pid and HOST in DIR/host; waits for the API
+# socket DIR/api.sock (the config must listen there). natlab.sh exec execs: $! is the daemon.
+lab_start_daemon() {
+  local dir=$1 host=$2
+  "$NATLAB" exec "$host" "${P2PD_BIN:?P2PD_BIN must name the p2pd binary}" daemon --config "$dir/config.json" \
+    --state-dir "$dir/state" >"$dir/log" 2>&1 &
+  echo $! >"$dir/pid"
+  echo "$host" >"$dir/host"
+  for _ in $(seq 200); do [ -S "$dir/api.sock" ] && return 0; sleep 0.02; done
+  cat "$dir/log"
+  fatal "daemon in $dir did not start"
+}
+
 # stun_probe HOST SERVER:PORT...: stunprobe.py from HOST, one socket, JSON lines.
 stun_probe() { local h=$1; shift; "$NATLAB" exec "$h" "$PY" "$STUNPROBE" --json "$@"; }
 # json_field KEY: reads one JSON object per line, prints KEY of each ("" if absent).

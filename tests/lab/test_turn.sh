@@ -35,13 +35,7 @@ start_daemon() {
    {"host": "$TURN", "port": $TURN_PORT, "transport": "tcp", "username": "$TURN_USER", "password": "$TURN_PASS"},
    {"host": "$TURN", "port": $TURN_PORT, "transport": "udp", "username": "$TURN_USER", "password": "not-the-password"}]}}
 EOF
-  # natlab.sh exec execs: $! is the daemon itself.
-  "$NATLAB" exec "$host" "$P2PD_BIN" daemon --config "$dir/config.json" --state-dir "$dir/state" >"$dir/log" 2>&1 &
-  echo $! >"$dir/pid"
-  echo "$host" >"$dir/host"
-  for _ in $(seq 200); do [ -S "$dir/api.sock" ] && return 0; sleep 0.02; done
-  cat "$dir/log"
-  fatal "daemon $name did not start"
+  lab_start_daemon "$dir" "$host"
 }
 stop_daemon() { kill -TERM "$(cat "$WORK/$1/pid")" 2>/dev/null || true; wait "$(cat "$WORK/$1/pid")" 2>/dev/null || true; }
 # api NAME METHOD PATH [BODY]: the answer's body; its HTTP status in $WORK/status.
