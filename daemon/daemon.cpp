@@ -23,6 +23,7 @@
 #include "core/observe/metrics.hpp"
 #include "core/observe/status_board.hpp"
 #include "core/pipe/pipe_manager.hpp"
+#include "core/portmap/portmap_node.hpp"
 #include "core/peer/peer_node.hpp"
 #include "core/peer/peer_pipes.hpp"
 #include "core/traverse/nat_service.hpp"
@@ -68,7 +69,20 @@ traverse::NatServiceOptions nat_options(const config::Stun& c) {
   return o;
 }
 
-constexpr const char* kPendingSubsystems[] = {"portmap", "signaling"};
+constexpr const char* kPendingSubsystems[] = {"signaling"};
+constexpr std::uint64_t kPortmapReleaseMs = 1000;  // mapping deletions at stop may take this long
+
+// PCP then NAT-PMP for the node port, each protocol given 2 s before the next.
+portmap::PortmapNodeOptions portmap_options(const config::Portmap& c, std::uint16_t node_port) {
+  portmap::PortmapNodeOptions o;
+  o.enabled = c.enabled;
+  o.mapper.pcp = c.pcp;
+  o.mapper.natpmp = c.natpmp;
+  // lease_s 0 (permanent) is asked as a day: PCP and NAT-PMP read lifetime 0 as "delete".
+  o.mapper.lease_s = c.lease_s == 0 ? 86400 : static_cast<std::uint32_t>(c.lease_s);
+  o.node_port = node_port;
+  return o;
+}
 
 // The daemon's parts, owned on the loop thread, in construction order.
 class Daemon {
@@ -88,6 +102,7 @@ class Daemon {
         peers_(loop_, identity_, &interfaces_, &status_),
         peer_pipes_(loop_, peers_, pipes_),
         nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
+        portmap_(loop_, portmap_options(config_.portmap, node_port.port), &interfaces_, &events_, &status_),
         bridge_(loop_),
         api_ctx_(bridge_, metrics_,
                  rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_,
@@ -131,6 +146,7 @@ class Daemon {
   peer::PeerNode peers_;              // node port, QUIC sessions; /v1/addr, /v1/sessions
   peer::PeerPipes peer_pipes_;        // peer streams as pipes; /open, POST /v1/pipes "to"
   traverse::NatService nat_;          // /v1/nat; re-classifies on interface changes
+  portmap::PortmapNode portmap_;      // maps the node port on the gateway; deletes at shutdown
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
   rpc::ApiServer api_;
@@ -141,6 +157,7 @@ class Daemon {
   bool stopping_ = false;
   bool api_stopped_ = false;
   bool turn_released_ = false;
+  bool portmap_released_ = false;
 };
 
 std::vector<rpc::ListenRequest> Daemon::listen_requests() const {
@@ -181,6 +198,7 @@ int Daemon::run() {
   for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
   interfaces_.start();
   nat_.start();
+  portmap_.start();
   // UDP allocations and RFC 6062 connections become pipes of their own names.
   turn_.set_pipes(
       [this](const std::string& name, std::unique_ptr<pipe::Transport> transport) {
@@ -228,7 +246,11 @@ void Daemon::begin_shutdown(int signum) {
   // TURN allocations are deleted on their servers meanwhile (bounded by kTurnReleaseMs).
   turn_.shutdown(kTurnReleaseMs, [this] {
     turn_released_ = true;
-    if (api_stopped_) finish_shutdown();
+    if (api_stopped_ && portmap_released_) finish_shutdown();
+  });
+  portmap_.shutdown(kPortmapReleaseMs, [this] {
+    portmap_released_ = true;
+    if (api_stopped_ && turn_released_) finish_shutdown();
   });
   // Pending opens and long polls are answered, pipes and servers closed (TCP pipes
   // flush in the background until finish_shutdown).
@@ -237,7 +259,7 @@ void Daemon::begin_shutdown(int signum) {
     api_.stop();
     auto stopped = [this] {
       api_stopped_ = true;
-      if (turn_released_) finish_shutdown();
+      if (turn_released_ && portmap_released_) finish_shutdown();
     };
     if (!bridge_.post(stopped)) spdlog::warn("api stopped after the loop closed");
   });
@@ -262,6 +284,7 @@ void Daemon::start_peers() {
 void Daemon::finish_shutdown() {
   peers_.stop();
   nat_.close();
+  portmap_.close();
   pipes_.abort_lingering();
   interfaces_.close();
   forced_exit_.close();

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/pipe/pipe_manager.hpp"
+#include "rpc/pipe_views.hpp"
 #include "rpc/wait_on_loop.hpp"
 
 namespace p2pd::rpc {
@@ -40,6 +41,20 @@ std::optional<Result<pipe::MessagePtr>> pull_message(ApiContext& ctx, httplib::R
     return Result<pipe::MessagePtr>(Error{"timeout", "no message on " + name + "/" + sub + " within " +
                                                          std::to_string(wait_ms) + " ms"});
   return r;
+}
+
+Result<nlohmann::json> subscribe_on_loop(ApiContext& ctx, const std::string& name, pipe::SubscriptionSpec spec) {
+  auto* pipes = ctx.core.pipes;
+  return ctx.on_loop([pipes, name, spec = std::move(spec)]() mutable -> Result<nlohmann::json> {
+    if (!pipes) return no_pipes();
+    auto pipe = pipes->get(name);
+    if (!pipe) return pipe.error();
+    auto id = (*pipe)->subscribe(std::move(spec));
+    if (!id) return id.error();
+    for (const auto& s : (*pipe)->info().subs)
+      if (s.id == *id) return subscription_json(s);
+    return Error{"internal", "subscription " + *id + " vanished"};
+  });
 }
 
 }  // namespace p2pd::rpc

@@ -58,6 +58,13 @@ std::optional<Result<pipe::MessagePtr>> receive(ApiContext& ctx, httplib::Respon
   return r;
 }
 
+void send_raw(httplib::Response& res, const pipe::Message& m) {
+  res.status = 200;
+  res.set_header("X-P2PD-From", m.from.to_string());
+  res.set_header("X-P2PD-Seq", std::to_string(m.seq));
+  res.set_content(std::string(m.data.begin(), m.data.end()), "application/octet-stream");
+}
+
 }  // namespace
 
 void add_p2pd_pipe_routes(Router& router, ApiContext& ctx) {
@@ -80,31 +87,23 @@ void add_p2pd_pipe_routes(Router& router, ApiContext& ctx) {
     send_ok(res, sent_json(name, *r));
   });
 
-  router.add("GET", "/recv/:c/*", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams& p) {
-    const std::string name = p["c"];
-    std::string sub;
-    auto r = receive(ctx, res, name, p, sub);
-    if (!r) return;
-    if (!*r) return send_compat_error(res, r->error(), p2pd_code::nothing_received);
-    const pipe::Message& m = ***r;
-    json body = {{"con_name", name}, {"name", name}, {"sub", sub}, {"client_tup", ip_port(m.from)},
-                 {"data", std::string(m.data.begin(), m.data.end())}};
-    if (!is_utf8(m.data)) body["data_b64"] = to_base64(m.data);  // "data" has U+FFFD for what is not UTF-8
-    send_ok(res, std::move(body));
-  });
-
-  router.add("GET", "/binary/:c/*", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams& p) {
-    const std::string name = p["c"];
-    std::string sub;
-    auto r = receive(ctx, res, name, p, sub);
-    if (!r) return;
-    if (!*r) return send_compat_error(res, r->error(), p2pd_code::nothing_received);
-    const pipe::Message& m = ***r;
-    res.status = 200;
-    res.set_header("X-P2PD-From", m.from.to_string());
-    res.set_header("X-P2PD-Seq", std::to_string(m.seq));
-    res.set_content(std::string(m.data.begin(), m.data.end()), "application/octet-stream");
-  });
+  // /recv answers JSON, GET /binary the raw bytes.
+  for (bool raw : {false, true}) {
+    router.add("GET", raw ? "/binary/:c/*" : "/recv/:c/*",
+               [&ctx, raw](const httplib::Request&, httplib::Response& res, const RouteParams& p) {
+                 const std::string name = p["c"];
+                 std::string sub;
+                 auto r = receive(ctx, res, name, p, sub);
+                 if (!r) return;
+                 if (!*r) return send_compat_error(res, r->error(), p2pd_code::nothing_received);
+                 const pipe::Message& m = ***r;
+                 if (raw) return send_raw(res, m);
+                 json body = {{"con_name", name}, {"name", name}, {"sub", sub}, {"client_tup", ip_port(m.from)},
+                              {"data", std::string(m.data.begin(), m.data.end())}};
+                 if (!is_utf8(m.data)) body["data_b64"] = to_base64(m.data);  // "data" has U+FFFD for non-UTF-8
+                 send_ok(res, std::move(body));
+               });
+  }
 
   router.add("GET", "/sub/:c/*", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams& p) {
     const std::string name = p["c"];
@@ -116,17 +115,7 @@ void add_p2pd_pipe_routes(Router& router, ApiContext& ctx) {
     spec.id = *options->name;
     spec.filter.match = options->msg_p.value_or("");
     spec.filter.from = options->addr_p.value_or("");
-    auto* pipes = ctx.core.pipes;
-    auto r = ctx.on_loop([pipes, name, spec = std::move(spec)]() mutable -> Result<json> {
-      if (!pipes) return no_pipes();
-      auto pipe = pipes->get(name);
-      if (!pipe) return pipe.error();
-      auto id = (*pipe)->subscribe(std::move(spec));
-      if (!id) return id.error();
-      for (const auto& s : (*pipe)->info().subs)
-        if (s.id == *id) return subscription_json(s);
-      return Error{"internal", "subscription " + *id + " vanished"};
-    });
+    auto r = subscribe_on_loop(ctx, name, std::move(spec));
     if (!r) return send_compat_error(res, r.error(), p2pd_code::sub_exists);
     send_ok(res, {{"name", name}, {"con_name", name}, {"sub_name", *options->name}, {"sub", *r}});
   });

@@ -274,17 +274,7 @@ void add_pipe_routes(Router& router, ApiContext& ctx) {
                if (!body) return send_v1_error(res, body.error());
                auto spec = sub_spec(*body);
                if (!spec) return send_v1_error(res, spec.error());
-               auto* pipes = ctx.core.pipes;
-               auto r = ctx.on_loop([pipes, name = p["name"], spec = std::move(*spec)]() mutable -> Result<json> {
-                 if (!pipes) return no_pipes();
-                 auto pipe = pipes->get(name);
-                 if (!pipe) return pipe.error();
-                 auto id = (*pipe)->subscribe(std::move(spec));
-                 if (!id) return id.error();
-                 for (const auto& s : (*pipe)->info().subs)
-                   if (s.id == *id) return subscription_json(s);
-                 return Error{"internal", "subscription " + *id + " vanished"};
-               });
+               auto r = subscribe_on_loop(ctx, p["name"], std::move(*spec));
                if (!r) return send_v1_error(res, r.error());
                send_json(res, 201, {{"error", 0}, {"pipe", p["name"]}, {"sub", *r}});
              });

@@ -4,8 +4,6 @@ P2PD's documented REST session with curl against a daemon configured as P2PD is
 (api.token_required false: no token); the rest check P2PD's error numbers, binary
 safety and the option forms."""
 import json
-import socket
-import socketserver
 import subprocess
 import threading
 import time
@@ -13,66 +11,9 @@ import unittest
 import urllib.parse
 
 from p2pd_harness import Daemon, main
+from test_pipes_api import TcpEcho, UdpEcho  # UdpEcho answers "echo:" + the datagram
 
 TEST_LINE = "long_p2pd_test_string_abcd123"
-
-
-class TcpEcho(socketserver.ThreadingTCPServer):
-    """Echoes every read back, with the prefix given."""
-    allow_reuse_address = True
-    daemon_threads = True
-
-    def __init__(self, prefix=b""):
-        self.connections = []
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(inner):
-                self.connections.append(inner.request)
-                while True:
-                    try:
-                        data = inner.request.recv(65536)
-                    except OSError:
-                        return
-                    if not data:
-                        return
-                    inner.request.sendall(prefix + data)
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.port = self.server_address[1]
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.shutdown()
-        for c in self.connections:
-            try:
-                c.close()
-            except OSError:
-                pass
-        self.server_close()
-
-
-class UdpEcho:
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.sock.settimeout(0.2)
-        self.running = True
-        threading.Thread(target=self.run, daemon=True).start()
-
-    def run(self):
-        while self.running:
-            try:
-                data, addr = self.sock.recvfrom(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.sock.sendto(data, addr)
-
-    def close(self):
-        self.running = False
-        self.sock.close()
 
 
 def en(text):
@@ -162,7 +103,7 @@ class P2pdRoutes(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.d = Daemon().start()
-        cls.echo = TcpEcho(prefix=b"")
+        cls.echo = TcpEcho()
         cls.udp = UdpEcho()
         r = cls.d.request("POST", "/v1/pipes", body={"name": "c", "host": "127.0.0.1", "port": cls.echo.port})
         assert r.status == 201, r.body
@@ -201,14 +142,14 @@ class P2pdRoutes(unittest.TestCase):
         self.assertEqual(got["data_b64"], "//4Ab2s=")
 
     def test_udp_pipe_client_tup_and_filter_by_address(self):
-        status, sub = self.get("/sub/u/name/from_echo/msg_p/%5Eping/addr_p/" + en("('127.0.0.1', %d)" % self.udp.port))
+        status, sub = self.get("/sub/u/name/from_echo/msg_p/%5Eecho%3Aping/addr_p/" + en("('127.0.0.1', %d)" % self.udp.port))
         self.assertEqual(status, 200, sub)
         self.assertEqual(sub["sub"]["from"], "127.0.0.1,%d" % self.udp.port)
         self.get("/send/u/ping%201")
         status, got = self.get("/recv/u/name/from_echo/timeout/3")
-        self.assertEqual((status, got["data"], got["client_tup"]), (200, "ping 1", ["127.0.0.1", self.udp.port]))
+        self.assertEqual((status, got["data"], got["client_tup"]), (200, "echo:ping 1", ["127.0.0.1", self.udp.port]))
         status, got = self.get("/recv/u/timeout/3")
-        self.assertEqual(got["data"], "ping 1")
+        self.assertEqual(got["data"], "echo:ping 1")
         r = self.d.request("DELETE", "/sub/u/name/all")
         self.assertEqual((r.status, r.json()["unsub"]), (200, "all"), r.body)
         status, got = self.get("/recv/u/name/from_echo/timeout/0")
@@ -259,6 +200,32 @@ class P2pdRoutes(unittest.TestCase):
         t.join(10)
         self.assertEqual(result["r"][0], 200, result)
         self.assertEqual(result["r"][1]["data"], "late")
+
+    def test_cli_pipes_send_recv_close(self):
+        api = ["--api", "unix:" + self.d.unix_path()]
+        echo = TcpEcho()
+        try:
+            r = self.d.request("POST", "/v1/pipes", body={"name": "cli", "host": "127.0.0.1", "port": echo.port})
+            self.assertEqual(r.status, 201, r.body)
+            out = self.d.cli("pipes", *api)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("cli ", out.stdout)
+            self.assertIn("127.0.0.1:%d" % echo.port, out.stdout)
+            out = self.d.cli("send", "cli", "hello cli", *api)
+            self.assertEqual((out.returncode, out.stdout), (0, "sent 9 bytes\n"), out.stderr)
+            out = self.d.cli("recv", "cli", "--timeout-ms", "3000", *api)
+            self.assertEqual((out.returncode, out.stdout), (0, "hello cli\n"), out.stderr)
+            out = self.d.cli("recv", "cli", "--timeout-ms", "200", "--json", *api)
+            self.assertEqual(out.returncode, 1, out.stdout)
+            self.assertIn("no message", out.stderr)
+            out = self.d.cli("send", "bad name", "x", *api)
+            self.assertEqual(out.returncode, 2, out.stderr)
+            out = self.d.cli("close", "cli", *api)
+            self.assertEqual((out.returncode, out.stdout), (0, "closed cli\n"), out.stderr)
+            out = self.d.cli("close", "cli", *api)
+            self.assertEqual(out.returncode, 1, out.stdout)
+        finally:
+            echo.close()
 
     def test_close_then_name_is_free(self):
         echo = TcpEcho()
