@@ -7,6 +7,7 @@
 
 #include "daemon/cmd_ifs.hpp"
 #include "daemon/cmd_peers.hpp"
+#include "daemon/cmd_pipes.hpp"
 #include "daemon/cmd_nat.hpp"
 #include "daemon/cmd_status.hpp"
 #include "daemon/cmd_turn.hpp"
@@ -54,6 +55,10 @@ int main(int argc, char** argv) {
     add_client_options(cmd, client, nullptr);
   });
 
+  auto pipe_cmds = p2pd::daemon::add_pipe_commands(app, client, [&client](CLI::App* cmd) {
+    add_client_options(cmd, client, nullptr);
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -67,5 +72,6 @@ int main(int argc, char** argv) {
   if (nat_cmd->parsed()) return p2pd::daemon::cmd_nat(client, json, nat_refresh);
   if (int rc = turn_cmd(); rc >= 0) return rc;
   if (int rc = peers_cmd(); rc >= 0) return rc;
+  if (int rc = pipe_cmds(); rc >= 0) return rc;
   return 2;
 }

@@ -201,6 +201,32 @@ class P2pdRoutes(unittest.TestCase):
         self.assertEqual(result["r"][0], 200, result)
         self.assertEqual(result["r"][1]["data"], "late")
 
+    def test_cli_pipes_send_recv_close(self):
+        api = ["--api", "unix:" + self.d.unix_path()]
+        echo = TcpEcho()
+        try:
+            r = self.d.request("POST", "/v1/pipes", body={"name": "cli", "host": "127.0.0.1", "port": echo.port})
+            self.assertEqual(r.status, 201, r.body)
+            out = self.d.cli("pipes", *api)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("cli ", out.stdout)
+            self.assertIn("127.0.0.1:%d" % echo.port, out.stdout)
+            out = self.d.cli("send", "cli", "hello cli", *api)
+            self.assertEqual((out.returncode, out.stdout), (0, "sent 9 bytes\n"), out.stderr)
+            out = self.d.cli("recv", "cli", "--timeout-ms", "3000", *api)
+            self.assertEqual((out.returncode, out.stdout), (0, "hello cli\n"), out.stderr)
+            out = self.d.cli("recv", "cli", "--timeout-ms", "200", "--json", *api)
+            self.assertEqual(out.returncode, 1, out.stdout)
+            self.assertIn("no message", out.stderr)
+            out = self.d.cli("send", "bad name", "x", *api)
+            self.assertEqual(out.returncode, 2, out.stderr)
+            out = self.d.cli("close", "cli", *api)
+            self.assertEqual((out.returncode, out.stdout), (0, "closed cli\n"), out.stderr)
+            out = self.d.cli("close", "cli", *api)
+            self.assertEqual(out.returncode, 1, out.stdout)
+        finally:
+            echo.close()
+
     def test_close_then_name_is_free(self):
         echo = TcpEcho()
         try:
