@@ -72,12 +72,16 @@ traverse::NatServiceOptions nat_options(const config::Stun& c) {
 constexpr const char* kPendingSubsystems[] = {"signaling"};
 constexpr std::uint64_t kPortmapReleaseMs = 1000;  // mapping deletions at stop may take this long
 
-// PCP then NAT-PMP for the node port, each protocol given 2 s before the next.
-portmap::PortmapNodeOptions portmap_options(const config::Portmap& c, std::uint16_t node_port) {
+// PCP, NAT-PMP, then UPnP IGD for the node port, each protocol given 2 s (UPnP: 2 s of
+// SSDP discovery, then its SOAP calls) before the next. UPnP mappings carry the peer id.
+portmap::PortmapNodeOptions portmap_options(const config::Portmap& c, std::uint16_t node_port,
+                                            const std::string& peer_id) {
   portmap::PortmapNodeOptions o;
   o.enabled = c.enabled;
   o.mapper.pcp = c.pcp;
   o.mapper.natpmp = c.natpmp;
+  o.mapper.upnp = c.upnp;
+  o.mapper.upnp_options.description = "p2pd " + peer_id;
   // lease_s 0 (permanent) is asked as a day: PCP and NAT-PMP read lifetime 0 as "delete".
   o.mapper.lease_s = c.lease_s == 0 ? 86400 : static_cast<std::uint32_t>(c.lease_s);
   o.node_port = node_port;
@@ -102,11 +106,11 @@ class Daemon {
         peers_(loop_, identity_, &interfaces_, &status_),
         peer_pipes_(loop_, peers_, pipes_),
         nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
-        portmap_(loop_, portmap_options(config_.portmap, node_port.port), &interfaces_, &events_, &status_),
+        portmap_(loop_, portmap_options(config_.portmap, node_port.port, identity_.peer_id()), &interfaces_, &events_, &status_),
         bridge_(loop_),
         api_ctx_(bridge_, metrics_,
                  rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_,
-                                   &peers_, &nat_, &pipes_, book, &peer_pipes_},
+                                   &peers_, &nat_, &pipes_, book, &peer_pipes_, &portmap_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),

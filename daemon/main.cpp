@@ -8,6 +8,7 @@
 #include "daemon/cmd_ifs.hpp"
 #include "daemon/cmd_peers.hpp"
 #include "daemon/cmd_pipes.hpp"
+#include "daemon/cmd_portmaps.hpp"
 #include "daemon/cmd_nat.hpp"
 #include "daemon/cmd_status.hpp"
 #include "daemon/cmd_turn.hpp"
@@ -59,6 +60,10 @@ int main(int argc, char** argv) {
     add_client_options(cmd, client, nullptr);
   });
 
+  auto portmaps_cmd = p2pd::daemon::add_portmaps_command(app, client, [&client](CLI::App* cmd) {
+    add_client_options(cmd, client, nullptr);
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -73,5 +78,6 @@ int main(int argc, char** argv) {
   if (int rc = turn_cmd(); rc >= 0) return rc;
   if (int rc = peers_cmd(); rc >= 0) return rc;
   if (int rc = pipe_cmds(); rc >= 0) return rc;
+  if (int rc = portmaps_cmd(); rc >= 0) return rc;
   return 2;
 }

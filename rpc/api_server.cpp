@@ -60,6 +60,7 @@ bool unix_socket_alive(const std::string& path) {
 ApiServer::ApiServer(ApiContext& ctx, ApiServerOptions options) : ctx_(ctx), options_(options) {
   add_system_routes(router_, ctx_);
   add_turn_routes(router_, ctx_);
+  add_portmap_routes(router_, ctx_);
   add_p2pd_pipe_routes(router_, ctx_);
   add_server_routes(router_, ctx_);
   add_net_routes(router_, ctx_);

@@ -7,6 +7,7 @@ namespace p2pd::rpc {
 
 void add_system_routes(Router& router, ApiContext& ctx);  // /version, /v1/status, /metrics
 void add_turn_routes(Router& router, ApiContext& ctx);    // /v1/turn
+void add_portmap_routes(Router& router, ApiContext& ctx);  // /v1/portmaps
 void add_p2pd_pipe_routes(Router& router, ApiContext& ctx);  // /send /recv /binary /sub /close
 void add_server_routes(Router& router, ApiContext& ctx);  // /v1/servers
 void add_net_routes(Router& router, ApiContext& ctx);     // /v1/interfaces, /ifs, /v1/nat

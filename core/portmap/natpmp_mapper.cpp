@@ -36,11 +36,7 @@ Error result_error(const Gateway& g, std::uint16_t result) {
 }
 
 Result<natpmp::Response> read_answer(const Gateway& g, Result<std::vector<std::uint8_t>> bytes) {
-  if (!bytes) {
-    Error e = bytes.error();
-    if (e.code == "timeout") e.message = "NAT-PMP: " + e.message;
-    return e;
-  }
+  if (!bytes) return exchange_error(bytes.error(), "NAT-PMP");
   auto r = natpmp::parse_response(*bytes);
   if (!r)
     return Error{"unsupported", "NAT-PMP gateway " + g.to_string() + " does not speak NAT-PMP (it answered in another version)"};
@@ -49,9 +45,6 @@ Result<natpmp::Response> read_answer(const Gateway& g, Result<std::vector<std::u
 }
 
 }  // namespace
-
-NatPmpMapper::NatPmpMapper(loop::Loop& loop, Gateway gateway, Schedule schedule)
-    : gateway_(std::move(gateway)), schedule_(schedule), exchanges_(loop) {}
 
 void NatPmpMapper::map(const MapRequest& request, Done done) {
   natpmp::Request ask;

@@ -76,11 +76,7 @@ Error result_error(const Gateway& g, std::uint8_t result, std::uint32_t lifetime
 
 // What an accepted datagram says: the response, or why there is none.
 Result<pcp::Response> read_answer(const Gateway& g, Result<std::vector<std::uint8_t>> bytes) {
-  if (!bytes) {
-    Error e = bytes.error();
-    if (e.code == "timeout") e.message = "PCP: " + e.message;
-    return e;
-  }
+  if (!bytes) return exchange_error(bytes.error(), "PCP");
   auto r = pcp::parse_response(*bytes);
   if (!r) return Error{"unsupported", "PCP gateway " + g.to_string() + " does not speak PCP version 2 (it answered in another version)"};
   if (r->result != 0) return result_error(g, r->result, r->lifetime);
@@ -88,9 +84,6 @@ Result<pcp::Response> read_answer(const Gateway& g, Result<std::vector<std::uint
 }
 
 }  // namespace
-
-PcpMapper::PcpMapper(loop::Loop& loop, Gateway gateway, Schedule schedule)
-    : gateway_(std::move(gateway)), schedule_(schedule), exchanges_(loop) {}
 
 void PcpMapper::map(const MapRequest& request, Done done) {
   pcp::MapData data;

@@ -20,6 +20,7 @@ PortMapper::PortMapper(loop::Loop& loop, Gateway gateway, PortMapperOptions opti
       on_change_(std::move(on_change)),
       pcp_(loop, gateway, pcp_schedule(options.timeout_ms)),
       natpmp_(loop, gateway, natpmp_schedule(options.timeout_ms)),
+      upnp_(loop, gateway, options.upnp_options),
       shutdown_timer_(loop) {}
 
 PortMapper::~PortMapper() { *alive_ = false; }
@@ -29,16 +30,19 @@ std::vector<Method> PortMapper::order() const {
   if (method_) out.push_back(*method_);
   if (options_.pcp && method_ != Method::pcp) out.push_back(Method::pcp);
   if (options_.natpmp && method_ != Method::natpmp) out.push_back(Method::natpmp);
+  if (options_.upnp && method_ != Method::upnp) out.push_back(Method::upnp);
   return out;
 }
 
 void PortMapper::map_with(Method method, const MapRequest& request, std::function<void(Result<Mapping>)> done) {
   if (method == Method::pcp) return pcp_.map(request, std::move(done));
+  if (method == Method::upnp) return upnp_.map(request, std::move(done));
   natpmp_.map(request, std::move(done));
 }
 
 void PortMapper::unmap_with(const Mapping& m, std::function<void(Status)> done) {
   if (m.method == Method::pcp) return pcp_.unmap(m, std::move(done));
+  if (m.method == Method::upnp) return upnp_.unmap(m, std::move(done));
   natpmp_.unmap(m, std::move(done));
 }
 
@@ -53,14 +57,15 @@ void PortMapper::later(std::uint64_t id, std::uint64_t delay_ms, void (PortMappe
   timer.start(delay_ms, 0, [this, id, fn] { (this->*fn)(id); });
 }
 
-std::uint64_t PortMapper::add(Protocol protocol, std::uint16_t internal_port, std::uint16_t external_port) {
+std::uint64_t PortMapper::add(Protocol protocol, std::uint16_t internal_port, std::uint16_t external_port,
+                              std::uint32_t lifetime_s) {
   const std::uint64_t id = next_id_++;
   MapEntry& e = entries_[id];
   e.id = id;
   e.request.protocol = protocol;
   e.request.internal_port = internal_port;
   e.request.external_port = external_port;
-  e.request.lifetime_s = options_.lease_s;
+  e.request.lifetime_s = lifetime_s != 0 ? lifetime_s : options_.lease_s;
   later(id, 0, &PortMapper::start);
   return id;
 }
@@ -75,8 +80,8 @@ void PortMapper::attempt(std::uint64_t id, std::size_t index) {
     if (methods.empty()) e.error = Error{"unsupported", "every port mapping protocol is switched off"};
     const bool was_failed = e.state == MapState::failed;
     e.state = MapState::failed;
-    if (!was_failed) emit(id, "failed");
     later(id, options_.retry_ms, &PortMapper::start);
+    if (!was_failed) emit(id, "failed");  // last: the listener may remove the entry
     return;
   }
   const Method method = methods[index];
@@ -86,6 +91,10 @@ void PortMapper::attempt(std::uint64_t id, std::size_t index) {
     if (it == entries_.end()) return;
     if (r.ok()) return granted(id, std::move(r.value()));
     MapEntry& e = it->second;
+    if (r.error().code == "port_taken" && e.request.external_port != 0) {
+      e.request.external_port = 0;  // another mapping holds the port asked for: take any
+      return attempt(id, index);
+    }
     std::string text = std::string(method_name(method)) + ": " + r.error().message;
     e.error = e.error ? Error{e.error->code, e.error->message + "; " + text} : Error{r.error().code, text};
     if (method_ == method) method_.reset();  // the remembered one failed: try them all next time

@@ -1,6 +1,7 @@
 #pragma once
 // The PortMapper service: keeps mappings of local ports on one gateway. Each mapping is
-// tried with PCP, then NAT-PMP (each protocol switched off by options); the first that
+// tried with PCP, then NAT-PMP, then UPnP IGD (each protocol switched off by options;
+// UPnP is off unless asked for, since it multicasts); the first that
 // works is remembered for the gateway and tried first from then on. Granted mappings
 // are renewed at half their lifetime; a renewal that fails is retried every
 // retry_ms, and once the lifetime has run out the mapping counts as lost and is made
@@ -19,12 +20,15 @@
 #include "core/portmap/mapping.hpp"
 #include "core/portmap/natpmp_mapper.hpp"
 #include "core/portmap/pcp_mapper.hpp"
+#include "core/portmap/upnp_mapper.hpp"
 
 namespace p2pd::portmap {
 
 struct PortMapperOptions {
   bool pcp = true;
   bool natpmp = true;
+  bool upnp = false;
+  UpnpOptions upnp_options;          // discovery wait, the mappings' description
   std::uint32_t lease_s = 3600;      // lifetime asked for
   std::uint64_t timeout_ms = 2000;   // one protocol's exchange, retransmissions included
   std::uint64_t retry_ms = 5000;     // after a failed renewal, or a mapping that failed
@@ -43,7 +47,8 @@ struct MapEntry {
   unsigned renewals = 0;
 };
 
-// What changed: "appeared", "renewed", "failed", "lost".
+// What changed: "appeared", "renewed", "failed", "lost". A listener may remove() the
+// entry when it failed.
 using MapChange = std::function<void(const MapEntry&, std::string_view what)>;
 
 class PortMapper {
@@ -53,7 +58,10 @@ class PortMapper {
   PortMapper(const PortMapper&) = delete;
   PortMapper& operator=(const PortMapper&) = delete;
 
-  std::uint64_t add(Protocol protocol, std::uint16_t internal_port, std::uint16_t external_port = 0);
+  // A new mapping of internal_port; external_port is a suggestion (0: any; a port taken
+  // is asked again as any), lifetime_s 0 asks for options.lease_s.
+  std::uint64_t add(Protocol protocol, std::uint16_t internal_port, std::uint16_t external_port = 0,
+                    std::uint32_t lifetime_s = 0);
   // Deletes the mapping on the gateway (when it was granted) and forgets it. False for
   // an unknown id. `done` gets the gateway's answer (at once when nothing was granted).
   bool remove(std::uint64_t id, std::function<void(Status)> done = {});
@@ -82,6 +90,7 @@ class PortMapper {
   MapChange on_change_;
   PcpMapper pcp_;
   NatPmpMapper natpmp_;
+  UpnpMapper upnp_;
   std::optional<Method> method_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, MapEntry> entries_;

@@ -1,13 +1,16 @@
 #pragma once
 // What the daemon owns for port mapping: at start, the IPv4 default gateway from the
-// interface view and a PortMapper for it mapping the node port (UDP and TCP); the
-// "portmap" status line (off when switched off, starting, ready with the external
-// endpoints, degraded with the reason: no gateway, or every protocol's answer);
-// portmap.appeared / .renewed / .failed / .lost events; every mapping deleted at stop.
-// Loop thread only.
+// interface view and a PortMapper for it mapping the node port (UDP and TCP); mappings
+// added and deleted through /v1/portmaps; the "portmap" status line (off when switched
+// off, starting, ready with the external endpoints, degraded with the reason: no
+// gateway, or every protocol's answer); portmap.appeared / .renewed / .failed / .lost /
+// .deleted events; every mapping deleted at stop. Loop thread only.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,12 +27,23 @@ struct PortmapNodeOptions {
   bool enabled = true;
   PortMapperOptions mapper;
   std::uint16_t node_port = 0;  // mapped for UDP and TCP when not 0
+  std::optional<Gateway> gateway;  // instead of the IPv4 default route's (tests)
+};
+
+// A mapping asked for through the API.
+struct PortmapAdd {
+  Protocol protocol = Protocol::udp;
+  std::uint16_t internal_port = 0;
+  std::uint16_t external_port = 0;  // a suggestion; 0: any
+  std::uint32_t lifetime_s = 0;     // 0: portmap.lease_s
 };
 
 nlohmann::json to_json(const MapEntry& entry);
 
 class PortmapNode {
  public:
+  using JsonDone = std::function<void(Result<nlohmann::json>)>;
+
   // `events` and `status` may be null.
   PortmapNode(loop::Loop& loop, PortmapNodeOptions options, net::InterfaceService* interfaces,
               observe::EventBus* events, observe::StatusBoard* status);
@@ -39,13 +53,28 @@ class PortmapNode {
   void shutdown(std::uint64_t bound_ms, std::function<void()> done);
 
   // Drops the mapper and every socket and timer it holds (after shutdown, or instead).
-  void close() { mapper_.reset(); }
+  void close();
+
+  // GET /v1/portmaps: {"enabled","gateway","method","reason","portmaps":[ENTRY...]}.
+  nlohmann::json list() const;
+  // Error "not_found" for an unknown id.
+  Result<nlohmann::json> get(std::uint64_t id) const;
+  // Maps a port: done gets ENTRY once granted, or the answers of every protocol (error
+  // "portmap_failed"; the mapping is then forgotten). Error "unavailable" when mapping
+  // is switched off, there is no gateway, or the daemon is stopping.
+  void add(const PortmapAdd& request, JsonDone done);
+  // Deletes a mapping added through the API on the gateway; done gets
+  // {"deleted": id, "gateway_confirmed": bool, "reason"?}. Errors: "not_found", "conflict"
+  // (the node port's mappings belong to the daemon), "unavailable".
+  void remove(std::uint64_t id, JsonDone done);
 
   const PortMapper* mapper() const { return mapper_.get(); }
 
  private:
   void on_change(const MapEntry& entry, std::string_view what);
   void set_status();
+  nlohmann::json entry_json(const MapEntry& entry) const;
+  Error unavailable() const;
 
   loop::Loop& loop_;
   PortmapNodeOptions options_;
@@ -53,6 +82,10 @@ class PortmapNode {
   observe::EventBus* events_;
   observe::StatusBoard* status_;
   std::unique_ptr<PortMapper> mapper_;
+  std::string off_reason_ = "port mapping has not started yet";  // while there is no mapper
+  std::set<std::uint64_t> node_ids_;       // the node port's mappings
+  std::map<std::uint64_t, JsonDone> adding_;  // API adds waiting for their first outcome
+  bool stopping_ = false;
 };
 
 }  // namespace p2pd::portmap

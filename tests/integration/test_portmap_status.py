@@ -17,7 +17,7 @@ class PortmapStatus(unittest.TestCase):
         with Daemon(config=cfg).start() as d:
             line = d.get("/v1/status").json()["subsystems"]["portmap"]
             self.assertEqual(line["state"], "off", line)
-            self.assertIn("PCP and NAT-PMP are switched off", line["reason"])
+            self.assertIn("PCP, NAT-PMP and UPnP IGD are switched off", line["reason"])
 
 
 if __name__ == "__main__":

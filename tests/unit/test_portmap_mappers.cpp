@@ -39,6 +39,15 @@ MapRequest request(Protocol protocol, std::uint16_t port, std::uint32_t lifetime
   return r;
 }
 
+// map() on `mapper`, the loop run until it answers.
+template <class Mapper>
+std::optional<Result<Mapping>> map_once(loop::Loop& loop, Mapper& mapper, const MapRequest& r) {
+  std::optional<Result<Mapping>> got;
+  mapper.map(r, [&](Result<Mapping> m) { got.emplace(std::move(m)); });
+  REQUIRE(run_until_set(loop, got));
+  return got;
+}
+
 }  // namespace
 
 TEST_CASE("retransmit: RFC 6886 doubling from 250 ms, PCP's jitter and cap", "[portmap]") {
@@ -131,10 +140,8 @@ TEST_CASE("PCP mapper: a NAT-PMP-only gateway is unsupported at once", "[portmap
   FakeGateway fake(loop);
   fake.speaks_pcp = false;
   PcpMapper mapper(loop, gateway_at(fake), pcp_schedule(2000));
-  std::optional<Result<Mapping>> got;
   const auto start = loop.now_ms();
-  mapper.map(request(Protocol::udp, 4242), [&](Result<Mapping> r) { got.emplace(std::move(r)); });
-  REQUIRE(run_until_set(loop, got));
+  auto got = map_once(loop, mapper, request(Protocol::udp, 4242));
   REQUIRE_FALSE(got->ok());
   CHECK(got->error().code == "unsupported");
   CHECK(fake.requests == 1);
@@ -154,9 +161,7 @@ TEST_CASE("PCP mapper: result codes become error values", "[portmap]") {
     FakeGateway fake(loop);
     fake.pcp_result = static_cast<std::uint8_t>(c.result);
     PcpMapper mapper(loop, gateway_at(fake), pcp_schedule(2000));
-    std::optional<Result<Mapping>> got;
-    mapper.map(request(Protocol::tcp, 80), [&](Result<Mapping> r) { got.emplace(std::move(r)); });
-    REQUIRE(run_until_set(loop, got));
+    auto got = map_once(loop, mapper, request(Protocol::tcp, 80));
     REQUIRE_FALSE(got->ok());
     CHECK(got->error().code == c.code);
     CHECK(got->error().message.find(proto::pcp::result_name(static_cast<std::uint8_t>(c.result))) != std::string::npos);
@@ -168,10 +173,8 @@ TEST_CASE("PCP mapper: lost requests are sent again on the schedule", "[portmap]
   FakeGateway fake(loop);
   fake.drop_first = 2;
   PcpMapper mapper(loop, gateway_at(fake), pcp_schedule(5000));
-  std::optional<Result<Mapping>> got;
   const auto start = loop.now_ms();
-  mapper.map(request(Protocol::udp, 4242), [&](Result<Mapping> r) { got.emplace(std::move(r)); });
-  REQUIRE(run_until_set(loop, got));
+  auto got = map_once(loop, mapper, request(Protocol::udp, 4242));
   REQUIRE(got->ok());
   CHECK(fake.requests == 3);
   // Sent at 0, ~250 and ~750 ms (±10%).
@@ -188,10 +191,8 @@ TEST_CASE("PCP mapper: a silent gateway times out after the total time", "[portm
   FakeGateway fake(loop);
   fake.silent = true;
   PcpMapper mapper(loop, gateway_at(fake), pcp_schedule(1000));
-  std::optional<Result<Mapping>> got;
   const auto start = loop.now_ms();
-  mapper.map(request(Protocol::udp, 4242), [&](Result<Mapping> r) { got.emplace(std::move(r)); });
-  REQUIRE(run_until_set(loop, got));
+  auto got = map_once(loop, mapper, request(Protocol::udp, 4242));
   REQUIRE_FALSE(got->ok());
   CHECK(got->error().code == "timeout");
   const auto took = loop.now_ms() - start;
@@ -207,9 +208,7 @@ TEST_CASE("PCP mapper: an answer from another port is ignored", "[portmap]") {
   fake.stray_first = true;
   fake.force_port = 9999;
   PcpMapper mapper(loop, gateway_at(fake), pcp_schedule(2000));
-  std::optional<Result<Mapping>> got;
-  mapper.map(request(Protocol::udp, 4242), [&](Result<Mapping> r) { got.emplace(std::move(r)); });
-  REQUIRE(run_until_set(loop, got));
+  auto got = map_once(loop, mapper, request(Protocol::udp, 4242));
   REQUIRE(got->ok());
   CHECK(got->value().external.port == 9999);
   CHECK(fake.requests == 1);
@@ -287,9 +286,7 @@ TEST_CASE("NAT-PMP mapper: refusals, retransmission and timeout", "[portmap]") {
     FakeGateway fake(loop);
     fake.natpmp_result = static_cast<std::uint16_t>(proto::natpmp::ResultCode::not_authorized);
     NatPmpMapper mapper(loop, gateway_at(fake), natpmp_schedule(2000));
-    std::optional<Result<Mapping>> got;
-    mapper.map(request(Protocol::udp, 4242), [&](Result<Mapping> r) { got.emplace(std::move(r)); });
-    REQUIRE(run_until_set(loop, got));
+    auto got = map_once(loop, mapper, request(Protocol::udp, 4242));
     REQUIRE_FALSE(got->ok());
     CHECK(got->error().code == "not_authorized");
     CHECK(got->error().message.find("NOT_AUTHORIZED") != std::string::npos);
@@ -298,10 +295,8 @@ TEST_CASE("NAT-PMP mapper: refusals, retransmission and timeout", "[portmap]") {
     FakeGateway fake(loop);
     fake.drop_first = 1;
     NatPmpMapper mapper(loop, gateway_at(fake), natpmp_schedule(2000));
-    std::optional<Result<Mapping>> got;
     const auto start = loop.now_ms();
-    mapper.map(request(Protocol::udp, 4242), [&](Result<Mapping> r) { got.emplace(std::move(r)); });
-    REQUIRE(run_until_set(loop, got));
+    auto got = map_once(loop, mapper, request(Protocol::udp, 4242));
     REQUIRE(got->ok());
     CHECK(fake.requests == 3);  // address request twice, then the mapping
     CHECK(loop.now_ms() - start >= 245);
@@ -310,10 +305,8 @@ TEST_CASE("NAT-PMP mapper: refusals, retransmission and timeout", "[portmap]") {
     FakeGateway fake(loop);
     fake.silent = true;
     NatPmpMapper mapper(loop, gateway_at(fake), natpmp_schedule(1000));
-    std::optional<Result<Mapping>> got;
     const auto start = loop.now_ms();
-    mapper.map(request(Protocol::udp, 4242), [&](Result<Mapping> r) { got.emplace(std::move(r)); });
-    REQUIRE(run_until_set(loop, got));
+    auto got = map_once(loop, mapper, request(Protocol::udp, 4242));
     REQUIRE_FALSE(got->ok());
     CHECK(got->error().code == "timeout");
     CHECK(got->error().message.find("NAT-PMP") != std::string::npos);

@@ -144,3 +144,23 @@ TEST_CASE("PortMapper: renewals failing until expiry lose the mapping, which is 
   CHECK(mapper.entries().at(id).state == MapState::mapped);
   CHECK(fake.table.count({17, 4005}) == 1);
 }
+
+TEST_CASE("PortMapper: the lifetime asked per mapping; a port taken is asked again as any port", "[portmap]") {
+  loop::Loop loop;
+  FakeGateway fake(loop);
+  fake.pcp_result = static_cast<std::uint8_t>(proto::pcp::ResultCode::cannot_provide_external);
+  Seen seen;
+  PortMapper mapper(loop, gateway_at(fake), quick(), seen.fn());
+  const auto id = mapper.add(Protocol::tcp, 4006, 14006, 600);
+  REQUIRE(run(loop, [&] { return seen.count("appeared") == 1; }));
+  // PCP: the port asked for, then any port; both refused, so NAT-PMP (which asks for any).
+  REQUIRE(fake.pcp_requests.size() == 2);
+  CHECK(fake.pcp_requests[0].map->external_port == 14006);
+  CHECK(fake.pcp_requests[1].map->external_port == 0);
+  CHECK(fake.pcp_requests[0].lifetime == 600);
+  const MapEntry& e = mapper.entries().at(id);
+  CHECK(e.mapping->method == Method::natpmp);
+  REQUIRE_FALSE(fake.natpmp_requests.empty());
+  CHECK(fake.natpmp_requests.back().external_port == 0);
+  CHECK(fake.natpmp_requests.back().lifetime == 600);
+}
