@@ -5,7 +5,9 @@
 #  - between a daemon behind a port-restricted NAT (pr) and a public host (pub): the
 #    daemon first (text, then 1200 random bytes), then the public host first;
 #  - between the relayed addresses of two NATed daemons (pr and a symmetric site, sym),
-#    both ways.
+#    both ways;
+#  - and the other pipe routes on it: P2PD's /send and /recv, `p2pd send` / `p2pd recv`,
+#    a filtered subscription (by sender), a loopback UDP forward.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 lab_init labrelay
 
@@ -82,6 +84,32 @@ check_eq "pr: 1000 random bytes from sym, byte for byte" \
   "$(api a GET "/v1/pipes/ua/recv?timeout_ms=5000" | jf 'j["data_b64"]' | b64_sha)" "$(sha256sum "$WORK/blob2" | cut -d' ' -f1)"
 check_eq "pr: allocation counters" \
   "$(api a GET /v1/turn/ua | jf '(lambda c: [c["datagrams_sent"], c["datagrams_received"]])(j["allocation"]["counters"])')" "[6, 7]"
+
+
+# --- the other pipe routes on an allocation (docs/API.md "Pipes", P2PD's routes, CLI) -------
+sent=$(api a GET "/send/ua/p2pd%20route")
+check_eq "P2PD /send to the default peer" "$(status) $(echo "$sent" | jf 'j["error"], j["sent"]')" "200 (0, 10)"
+got=$(api a GET /recv/ua/timeout/5)
+check_eq "P2PD /recv: the echo with its sender" "$(echo "$got" | jf 'j["data"] + " " + str(j["client_tup"])')" \
+  "echo:p2pd route ['$PUB_H1', 7000]"
+cli() { lab_exec pr-h1 "$P2PD_BIN" "$@" --api "unix:$WORK/a/api.sock"; }
+check "p2pd send through the relay" cli send ua "from the cli"
+check_eq "p2pd recv: the echo" "$(cli recv ua --timeout-ms 5000)" "echo:from the cli"
+api a POST /v1/pipes/ua/subs "{\"id\": \"sym\", \"from\": \"$UB\"}" >/dev/null
+check_eq "a subscription for sym's relayed address" "$(status)" 201
+api a POST /v1/pipes/ua/send '{"text": "not for the sub"}' >/dev/null
+api b POST /v1/pipes/ub/send "{\"text\": \"for the sub\", \"to\": \"$UA\"}" >/dev/null
+check_eq "the subscription got sym's datagram only" \
+  "$(api a GET "/v1/pipes/ua/recv?sub=sym&timeout_ms=5000" | jf 'j["from"] + " " + j["text"]')" "$UB for the sub"
+check_eq "the subscription has nothing else" "$(api a GET "/v1/pipes/ua/recv?sub=sym&timeout_ms=300" >/dev/null; status)" 504
+check_eq "'all' got both" "$(for _ in 1 2; do recv a ua; done | sort | tr '\n' '|')" \
+  "$PUB_H1:7000 echo:not for the sub|$UB for the sub|"
+fwd=$(api a POST /v1/pipes/ua/forward '{}')
+check_eq "a loopback UDP forward of the allocation" "$(status)" 201
+out=$(lab_exec pr-h1 "$PY" "$UDP_PEER" send "127.0.0.1:$(echo "$fwd" | jf 'j["port"]')" --text "via the forward" --wait 5)
+check_eq "a local program's datagram went to the default peer and its echo came back" \
+  "$(echo "$out" | jf 'j["reply"] and j["reply"]["text"]')" "echo:via the forward"
+check "the public host got it from the relayed address" echo_saw "e['from'] == '$UA' and e['text'] == 'via the forward'"
 
 stop_daemon a
 stop_daemon b
