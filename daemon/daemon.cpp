@@ -57,14 +57,18 @@ net::InterfaceServiceOptions interface_options(const config::Interfaces& c) {
   return o;
 }
 
-// STUN Bindings per the RFC 8489 schedule (RTO 500 ms, doubling, Rc 7, Rm 16), each
-// request capped at stun.timeout_ms; the filtering tests, where silence is the answer,
-// and the TCP Bindings are capped at the same time.
+// STUN Bindings per the RFC 8489 schedule (stun.rto_ms doubling, stun.rc sends,
+// stun.rm RTOs of waiting), each request capped at stun.timeout_ms and the TCP Bindings
+// too; the filtering tests, where silence is the answer, at stun.filter_timeout_ms.
 traverse::NatServiceOptions nat_options(const config::Stun& c) {
   traverse::NatServiceOptions o;
   o.servers = c.servers;
+  o.timing.rto_ms = static_cast<std::uint64_t>(c.rto_ms);
+  o.timing.max_sends = c.rc;
+  o.timing.last_wait_rto = static_cast<std::uint64_t>(c.rm);
   o.timing.timeout_ms = static_cast<std::uint64_t>(c.timeout_ms);
   o.filter_timing = o.timing;
+  o.filter_timing.timeout_ms = static_cast<std::uint64_t>(c.filter_timeout_ms);
   o.tcp_timing = o.timing;
   o.software = "p2pd";
   return o;
