@@ -130,6 +130,8 @@ class Daemon {
   void begin_shutdown(int signum);
   void finish_shutdown();
   void start_peers();
+  void start_signaling();
+  void publish_own_address();
   void reload();
   void remove_runtime_files();
 
@@ -211,7 +213,7 @@ int Daemon::run() {
       },
       [this](const std::string& name) { (void)pipes_.close(name, "its TURN allocation ended"); });
   start_peers();
-  signal_.set_brokers(signal_brokers(config_.signaling));
+  start_signaling();
 
   if (auto ms = watchdog_ping_interval_ms(); ms > 0) {
     watchdog_.start(0, ms, [] { notify_watchdog(); });
@@ -288,6 +290,21 @@ void Daemon::start_peers() {
   if (peers_.start(o, incoming)) spdlog::warn("peer: IPv6 node port unavailable; IPv4 only");
 }
 
+// Connects to the configured brokers and keeps our address retained on them, published
+// again whenever it changes (interfaces, brokers).
+void Daemon::start_signaling() {
+  interfaces_.subscribe([this](const net::Snapshot&, const std::vector<net::NetChange>&) { publish_own_address(); });
+  peers_.set_signaling(signal_channels(config_.signaling));
+  signal_.set_brokers(signal_brokers(config_.signaling));
+  publish_own_address();
+}
+
+void Daemon::publish_own_address() {
+  if (stopping_) return;
+  auto a = peers_.own_address();
+  if (a) signal_.set_address(proto::peer::serialize(*a));
+}
+
 void Daemon::finish_shutdown() {
   peers_.stop();
   nat_.close();
@@ -327,7 +344,9 @@ void Daemon::reload() {
   config_.turn.timeout_ms = fresh.config.turn.timeout_ms;
   turn_.set_options(turn_options(config_.turn));
   config_.signaling.mqtt.brokers = fresh.config.signaling.mqtt.brokers;
+  peers_.set_signaling(signal_channels(config_.signaling));
   signal_.set_brokers(signal_brokers(config_.signaling));
+  publish_own_address();
   spdlog::info("reload: {} ({} change(s))", fresh.source, changed.size());
   if (!need_restart.empty())
     spdlog::warn("reload: these settings take effect after a restart: {}", fmt::join(need_restart, ", "));
