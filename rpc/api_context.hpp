@@ -16,6 +16,7 @@
 #include "core/peer/peer_pipes.hpp"
 #include "core/pipe/pipe_manager.hpp"
 #include "core/portmap/portmap_node.hpp"
+#include "core/signal/signal_node.hpp"
 #include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "rpc/long_poll_gate.hpp"
@@ -37,6 +38,7 @@ struct CoreServices {
   pipe::PipeManager* pipes = nullptr;           // /v1/pipes
   peer::AddressBook* book = nullptr;  // /v1/peers; thread-safe: HTTP threads call it directly
   peer::PeerPipes* peer_pipes = nullptr;  // /open, POST /v1/pipes with "to"
+  signaling::SignalNode* signaling = nullptr;  // brokers in /v1/status (loop thread only)
   portmap::PortmapNode* portmap = nullptr;  // /v1/portmaps
 };
 

@@ -77,6 +77,13 @@ void add_peer_routes(Router& router, ApiContext& ctx) {
     if (!to) return send_v1_error(res, to.error());
     auto target = parse_peer_target(*to, ctx.core.book);
     if (!target) return send_v1_error(res, target.error());
+    if (body->contains("path")) {
+      auto path = string_field(*body, "path");
+      if (!path) return send_v1_error(res, path.error());
+      auto forced = parse_forced_path(*path);
+      if (!forced) return send_v1_error(res, forced.error());
+      target->path = *forced;
+    }
     auto* peers = ctx.core.peers;
     auto r = wait_on_loop<json>(
         ctx, res,
@@ -87,8 +94,8 @@ void add_peer_routes(Router& router, ApiContext& ctx) {
             if (!link) return (void)promise.resolve(link.error());
             promise.resolve(json{{"session", peer::link_json(*link)}});
           };
-          if (target.self) peers->service()->connect_self(done);
-          else peers->service()->connect(target.address, done);
+          if (target.self) peers->service()->connect_self(done, target.path);
+          else peers->service()->connect(target.address, done, target.path);
         },
         timeout_field(*body, kDefaultConnectWaitMs, 120000));
     if (!r) return;

@@ -1,4 +1,4 @@
-// Peer pipes: POST /v1/pipes {"name","to"} and P2PD's GET /open/<c>/<to> (docs/API.md,
+// Peer pipes: POST /v1/pipes {"name","to","path"?} and P2PD's GET /open/<c>/<to>[?path=] (docs/API.md,
 // "Peer pipes"). Both dial (or reuse) the session to the peer, open a stream named after
 // the pipe and wait for it under the long-poll bound.
 #include <sys/socket.h>
@@ -45,8 +45,9 @@ Result<PeerOpenRequest> open_request(const json& body, const peer::AddressBook* 
   PeerOpenRequest r;
   bool have_name = false;
   std::string to;
+  std::string path;
   for (const auto& [key, value] : body.items()) {
-    if (key == "name" || key == "to" || key == "framing") {
+    if (key == "name" || key == "to" || key == "framing" || key == "path") {
       if (!value.is_string()) return Error{"bad_request", "\"" + key + "\" must be a string"};
     }
     if (key == "name") {
@@ -54,6 +55,8 @@ Result<PeerOpenRequest> open_request(const json& body, const peer::AddressBook* 
       have_name = true;
     } else if (key == "to") {
       to = value.get<std::string>();
+    } else if (key == "path") {
+      path = value.get<std::string>();
     } else if (key == "framing") {
       auto f = pipe::parse_framing(value.get<std::string>());
       if (!f) return Error{"bad_request", "\"framing\" must be \"raw\", \"line\" or \"len16\""};
@@ -62,14 +65,17 @@ Result<PeerOpenRequest> open_request(const json& body, const peer::AddressBook* 
       if (!value.is_boolean()) return Error{"bad_request", "\"answer_test_string\" must be true or false"};
       r.options.answer_test_string = value.get<bool>();
     } else if (key != "timeout_ms") {
-      return Error{"bad_request", "unknown key \"" + key + "\" (a peer pipe takes name, to, framing, "
-                                  "answer_test_string, timeout_ms)"};
+      return Error{"bad_request", "unknown key \"" + key + "\" (a peer pipe takes name, to, path, "
+                                  "framing, answer_test_string, timeout_ms)"};
     }
   }
   if (!have_name) return Error{"bad_request", "\"name\" is required"};
   auto target = parse_peer_target(to, book);
   if (!target) return target.error();
   r.target = std::move(*target);
+  auto forced = parse_forced_path(path);
+  if (!forced) return forced.error();
+  r.target.path = *forced;
   return r;
 }
 
@@ -116,8 +122,11 @@ void open_peer_pipe(ApiContext& ctx, const json& body, httplib::Response& res) {
 }
 
 void add_peer_pipe_routes(Router& router, ApiContext& ctx) {
-  router.add("GET", "/open/:name/:to", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams& p) {
-    auto request = open_request(json{{"name", p["name"]}, {"to", p["to"]}}, ctx.core.book);
+  router.add("GET", "/open/:name/:to", [&ctx](const httplib::Request& req, httplib::Response& res,
+                                              const RouteParams& p) {
+    json body{{"name", p["name"]}, {"to", p["to"]}};
+    if (req.has_param("path")) body["path"] = req.get_param_value("path");
+    auto request = open_request(body, ctx.core.book);
     if (!request) {
       const auto& e = request.error();
       return send_p2pd_error(res, http_status_for(e.code), p2pd_code_for(e), e.message);

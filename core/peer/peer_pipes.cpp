@@ -29,13 +29,14 @@ PeerPipes::PeerPipes(loop::Loop& loop, PeerNode& node, pipe::PipeManager& pipes)
 PeerPipes::~PeerPipes() { *alive_ = false; }
 
 std::unique_ptr<pipe::Transport> PeerPipes::transport_for(PeerStream s, std::string direction,
-                                                          std::string stream_name) {
+                                                          std::string stream_name,
+                                                          std::optional<PathKind> requested_path) {
   auto t = std::make_unique<StreamTransport>(loop_, s.stream, s.link.local, s.link.remote);
   // The session's live numbers while it lasts, the numbers at open time after.
   std::weak_ptr<quic::Stream> weak = s.stream;
   PeerNode* node = &node_;
   t->set_details([node, weak, snapshot = std::move(s.link), direction = std::move(direction),
-                  stream_name = std::move(stream_name)]() {
+                  stream_name = std::move(stream_name), requested_path]() {
     std::optional<PeerLinkInfo> live;
     auto stream = weak.lock();
     if (stream && node->service()) live = node->service()->link_of(*stream);
@@ -43,6 +44,7 @@ std::unique_ptr<pipe::Transport> PeerPipes::transport_for(PeerStream s, std::str
     j["direction"] = direction;
     j["stream"] = stream_name;
     j["session"] = live ? "open" : "closed";
+    j["requested_path"] = requested_path ? nlohmann::json(path_kind_name(*requested_path)) : nlohmann::json(nullptr);
     return j;
   });
   return t;
@@ -56,7 +58,8 @@ void PeerPipes::open(std::string name, PeerTarget target, pipe::PipeOptions opti
   PeerService* service = node_.service();
   if (!service) return done(Error{"unavailable", "the node port is not bound (see \"peers\" in /v1/status)"});
   opening_.insert(name);
-  auto opened = [this, alive = alive_, name, options = std::move(options),
+  const std::optional<PathKind> path = target.path;
+  auto opened = [this, alive = alive_, name, path, options = std::move(options),
                  done = std::move(done)](Result<PeerStream> s) mutable {
     if (!*alive) return;
     opening_.erase(name);
@@ -65,7 +68,7 @@ void PeerPipes::open(std::string name, PeerTarget target, pipe::PipeOptions opti
       return done(s.error());
     }
     // A refused transport is destroyed, which resets its stream.
-    auto pipe = pipes_.adopt(name, transport_for(std::move(*s), "out", name), std::move(options));
+    auto pipe = pipes_.adopt(name, transport_for(std::move(*s), "out", name, path), std::move(options));
     if (!pipe) {
       ++stats_.open_failures;
       return done(pipe.error());
@@ -73,8 +76,8 @@ void PeerPipes::open(std::string name, PeerTarget target, pipe::PipeOptions opti
     ++stats_.opened;
     done((*pipe)->info());
   };
-  if (target.self) service->open_self(name, std::move(opened));
-  else service->open(target.address, name, std::move(opened));
+  if (target.self) service->open_self(name, std::move(opened), path);
+  else service->open(target.address, name, std::move(opened), path);
 }
 
 void PeerPipes::on_incoming(PeerStream s, const std::string& stream_name) {
@@ -85,7 +88,7 @@ void PeerPipes::on_incoming(PeerStream s, const std::string& stream_name) {
     name = incoming_pipe_name(stream_name, next_incoming_++);
   pipe::PipeOptions options;
   options.answer_test_string = true;  // P2PD's node answers it on every peer connection
-  auto pipe = pipes_.adopt(name, transport_for(std::move(s), "in", stream_name), options);
+  auto pipe = pipes_.adopt(name, transport_for(std::move(s), "in", stream_name, std::nullopt), options);
   if (!pipe) {
     ++stats_.refused;
     // The refused transport was destroyed, which reset the stream.

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -23,10 +24,12 @@
 
 namespace p2pd::peer {
 
-// Where a peer pipe goes: this daemon itself, or the peer at an address.
+// Where a peer pipe goes: this daemon itself, or the peer at an address; `path` forces
+// the kind of path its session runs over (PeerService::open), unset = any.
 struct PeerTarget {
   bool self = false;
   proto::peer::PeerAddress address;
+  std::optional<PathKind> path;
 };
 
 struct PeerPipeStats {
@@ -56,7 +59,8 @@ class PeerPipes {
   const PeerPipeStats& stats() const { return stats_; }
 
  private:
-  std::unique_ptr<pipe::Transport> transport_for(PeerStream stream, std::string direction, std::string stream_name);
+  std::unique_ptr<pipe::Transport> transport_for(PeerStream stream, std::string direction, std::string stream_name,
+                                                 std::optional<PathKind> requested_path);
   std::string incoming_name(const std::string& stream_name);
 
   loop::Loop& loop_;

@@ -166,9 +166,10 @@ void PeerService::on_stream_opened(Link* link, std::shared_ptr<quic::Stream> str
   read_header();
 }
 
-PeerService::Link* PeerService::find_link(const quic::PublicKey& key, bool self) {
+PeerService::Link* PeerService::find_link(const quic::PublicKey& key, bool self, std::optional<PathKind> only) {
   for (auto& link : links_) {
     if (!link->session->established() || link->session->is_closed() || link->key != key) continue;
+    if (only && link->session->path().kind() != *only) continue;
     // Our own key is on both ends of a self session: only the side we dialed is ours to use.
     if (self != (link->strategy == "self")) continue;
     return link.get();
@@ -176,14 +177,15 @@ PeerService::Link* PeerService::find_link(const quic::PublicKey& key, bool self)
   return nullptr;
 }
 
-void PeerService::open(const proto::peer::PeerAddress& address, std::string name, OpenFn done) {
-  if (address.key == own_key()) return open_self(std::move(name), std::move(done));
-  if (Link* link = find_link(address.key, false)) return open_on(*link, std::move(name), std::move(done));
-  dial(address.key, false, direct_candidates(address), std::move(name), std::move(done));
+void PeerService::open(const proto::peer::PeerAddress& address, std::string name, OpenFn done,
+                       std::optional<PathKind> only) {
+  if (address.key == own_key()) return open_self(std::move(name), std::move(done), only);
+  if (Link* link = find_link(address.key, false, only)) return open_on(*link, std::move(name), std::move(done));
+  dial({address.key, false, only}, direct_candidates(address), std::move(name), std::move(done));
 }
 
-void PeerService::open_self(std::string name, OpenFn done) {
-  if (Link* link = find_link(own_key(), true)) return open_on(*link, std::move(name), std::move(done));
+void PeerService::open_self(std::string name, OpenFn done, std::optional<PathKind> only) {
+  if (Link* link = find_link(own_key(), true, only)) return open_on(*link, std::move(name), std::move(done));
   std::vector<DialCandidate> candidates;
   for (bool v6 : {false, true}) {
     if (!(v6 ? udp6_ : udp4_)) continue;
@@ -192,7 +194,7 @@ void PeerService::open_self(std::string name, OpenFn done) {
     candidates.push_back({PathKind::udp, *lo, "self"});
     candidates.push_back({PathKind::tcp, *lo, "self"});
   }
-  dial(own_key(), true, std::move(candidates), std::move(name), std::move(done));
+  dial({own_key(), true, only}, std::move(candidates), std::move(name), std::move(done));
 }
 
 namespace {
@@ -205,11 +207,13 @@ PeerService::OpenFn link_only(PeerService::ConnectFn done) {
 }
 }  // namespace
 
-void PeerService::connect(const proto::peer::PeerAddress& address, ConnectFn done) {
-  open(address, {}, link_only(std::move(done)));
+void PeerService::connect(const proto::peer::PeerAddress& address, ConnectFn done, std::optional<PathKind> only) {
+  open(address, {}, link_only(std::move(done)), only);
 }
 
-void PeerService::connect_self(ConnectFn done) { open_self({}, link_only(std::move(done))); }
+void PeerService::connect_self(ConnectFn done, std::optional<PathKind> only) {
+  open_self({}, link_only(std::move(done)), only);
+}
 
 UdpMux* PeerService::mux_for(net::Family family, bool self) {
   if (!self) return family == net::Family::v4 ? udp4_.get() : udp6_.get();
@@ -226,12 +230,23 @@ UdpMux* PeerService::mux_for(net::Family family, bool self) {
   return self_udp_.get();
 }
 
-void PeerService::dial(const quic::PublicKey& key, bool self, std::vector<DialCandidate> candidates,
-                       std::string name, OpenFn done) {
-  auto id = std::make_pair(key, self);
+void PeerService::dial(DialKey id, std::vector<DialCandidate> candidates, std::string name, OpenFn done) {
   if (auto it = dials_.find(id); it != dials_.end()) {
     it->second.waiters.emplace_back(std::move(name), std::move(done));
     return;
+  }
+  const quic::PublicKey key = std::get<0>(id);
+  const bool self = std::get<1>(id);
+  const std::optional<PathKind> only = std::get<2>(id);
+  if (only) {
+    std::erase_if(candidates, [kind = *only](const DialCandidate& c) { return c.kind != kind; });
+    if (candidates.empty()) {
+      ++stats_.dial_failures;
+      later([done = std::move(done), kind = *only] {
+        done(Error{"unreachable", std::string("no ") + path_kind_name(kind) + " candidate to dial"});
+      });
+      return;
+    }
   }
   ++stats_.dials;
   quic::SessionConfig config = options_.session;
@@ -241,12 +256,14 @@ void PeerService::dial(const quic::PublicKey& key, bool self, std::vector<DialCa
   pending.waiters.emplace_back(std::move(name), std::move(done));
   pending.dialer = std::make_unique<Dialer>(
       loop_, [this, self](net::Family f) { return mux_for(f, self); }, std::move(config), std::move(candidates),
-      options_.dial, [this, key, self](Result<Dialer::Win> r) { dialed(key, self, std::move(r)); });
+      options_.dial, [this, id](Result<Dialer::Win> r) { dialed(id, std::move(r)); });
 }
 
-void PeerService::dialed(const quic::PublicKey& key, bool self, Result<Dialer::Win> result) {
-  auto it = dials_.find({key, self});
+void PeerService::dialed(const DialKey& id, Result<Dialer::Win> result) {
+  auto it = dials_.find(id);
   if (it == dials_.end()) return;
+  const quic::PublicKey& key = std::get<0>(id);
+  const bool self = std::get<1>(id);
   auto waiters = std::move(it->second.waiters);
   auto dialer = std::move(it->second.dialer);  // we are inside its callback: keep it alive until we return
   dials_.erase(it);

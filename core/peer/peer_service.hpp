@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/loop/loop.hpp"
@@ -83,13 +84,17 @@ class PeerService {
 
   // Opens a stream named `name` to the peer at `address`, over its session or a new one
   // (direct candidates raced). `done` runs once, later; never after destruction.
-  void open(const proto::peer::PeerAddress& address, std::string name, OpenFn done);
+  // `only` forces the path kind: the session used (reused or dialed) is one over that kind
+  // of path, and only candidates of that kind are dialed; a peer may then hold one session
+  // per kind. Unset: any session to the peer, every candidate.
+  void open(const proto::peer::PeerAddress& address, std::string name, OpenFn done,
+            std::optional<PathKind> only = std::nullopt);
   // The same to this daemon itself, over loopback.
-  void open_self(std::string name, OpenFn done);
+  void open_self(std::string name, OpenFn done, std::optional<PathKind> only = std::nullopt);
   // Only the session (dialed or reused), no stream: what the link looks like.
   using ConnectFn = std::function<void(Result<PeerLinkInfo>)>;
-  void connect(const proto::peer::PeerAddress& address, ConnectFn done);
-  void connect_self(ConnectFn done);
+  void connect(const proto::peer::PeerAddress& address, ConnectFn done, std::optional<PathKind> only = std::nullopt);
+  void connect_self(ConnectFn done, std::optional<PathKind> only = std::nullopt);
 
   std::uint16_t port() const { return port_; }
   const quic::PublicKey& own_key() const { return options_.session.credentials->public_key(); }
@@ -115,15 +120,17 @@ class PeerService {
 
   PeerService(loop::Loop& loop, PeerServiceOptions options, IncomingFn on_incoming);
   Status listen();
-  void dial(const quic::PublicKey& key, bool self, std::vector<DialCandidate> candidates, std::string name,
-            OpenFn done);
-  void dialed(const quic::PublicKey& key, bool self, Result<Dialer::Win> result);
+  // A dial in progress: to whom, to ourselves or not, and the forced path kind if any.
+  using DialKey = std::tuple<quic::PublicKey, bool, std::optional<PathKind>>;
+
+  void dial(DialKey id, std::vector<DialCandidate> candidates, std::string name, OpenFn done);
+  void dialed(const DialKey& id, Result<Dialer::Win> result);
   Link& adopt(std::unique_ptr<quic::Session> session, std::string strategy, std::string candidate);
   void accepted(std::unique_ptr<quic::Session> session);
   void on_tcp_connection(loop::Tcp& listener);
   void on_stream_opened(Link* link, std::shared_ptr<quic::Stream> stream);
   void drop(Link* link);
-  Link* find_link(const quic::PublicKey& key, bool self);
+  Link* find_link(const quic::PublicKey& key, bool self, std::optional<PathKind> only);
   void open_on(Link& link, std::string name, OpenFn done);
   PeerLinkInfo info(const Link& link) const;
   UdpMux* mux_for(net::Family family, bool self);
@@ -137,7 +144,7 @@ class PeerService {
   std::unique_ptr<quic::Listener> listen4_, listen6_;
   std::unique_ptr<loop::Tcp> tcp4_, tcp6_;
   std::vector<std::unique_ptr<Link>> links_;
-  std::map<std::pair<quic::PublicKey, bool>, PendingDial> dials_;
+  std::map<DialKey, PendingDial> dials_;
   std::vector<std::function<void()>> deferred_;
   loop::Timer defer_timer_;
   PeerServiceStats stats_;

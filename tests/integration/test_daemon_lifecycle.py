@@ -288,6 +288,147 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.returncode, 3)
 
 
+class NotifySocket:
+    """A stand-in for systemd's notification socket: collects sd_notify datagrams."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="p2pd-notify-")
+        self.path = os.path.join(self.dir, "notify.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.messages = []
+        self.pos = 0
+
+    def close(self):
+        self.sock.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def drain(self, duration):
+        """Collects every datagram that arrives within duration seconds."""
+        deadline = time.monotonic() + duration
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self.sock.settimeout(left)
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                return
+
+    def wait_for(self, field, timeout=5):
+        """Waits for the next datagram (after the last one matched) holding the line
+        `field`; returns its KEY=VALUE fields."""
+        deadline = time.monotonic() + timeout
+        while True:
+            while self.pos < len(self.messages):
+                m = self.messages[self.pos]
+                self.pos += 1
+                if field in m.split("\n"):
+                    return dict(l.split("=", 1) for l in m.split("\n") if "=" in l)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no %r in %r" % (field, self.messages))
+            self.sock.settimeout(left)
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except socket.timeout:
+                pass
+
+    def count(self, field):
+        return sum(1 for m in self.messages if field in m.split("\n"))
+
+
+class SystemdNotify(unittest.TestCase):
+    """Type=notify: READY/RELOADING/STOPPING/STATUS and watchdog pings (sd_notify)."""
+
+    def _daemon(self, notify, env=None):
+        return Daemon(env=dict({"NOTIFY_SOCKET": notify.path}, **(env or {})))
+
+    def setUp(self):
+        self.notify = NotifySocket()
+        self.addCleanup(self.notify.close)
+
+    def test_ready_reload_and_stop_are_announced(self):
+        d = self._daemon(self.notify)
+        try:
+            d.start()
+            ready = self.notify.wait_for("READY=1")
+            self.assertTrue(ready.get("STATUS", "").startswith("API on "), ready)
+            for e in d.endpoints:
+                self.assertIn(e, ready["STATUS"])
+            d.signal(signal.SIGHUP)
+            self.notify.wait_for("RELOADING=1")
+            self.assertEqual(self.notify.wait_for("READY=1").get("STATUS"), "reloaded")
+            d.signal(signal.SIGTERM)
+            self.notify.wait_for("STOPPING=1")
+            self.assertEqual(d.wait(5), 0)
+            self.assertEqual(self.notify.count("WATCHDOG=1"), 0, "watchdog pings without WATCHDOG_USEC")
+        finally:
+            d.close()
+
+    def test_rejected_reload_says_so_and_stays_ready(self):
+        d = self._daemon(self.notify)
+        try:
+            d.start()
+            self.notify.wait_for("READY=1")
+            cfg = d.read_config()
+            cfg["log"] = {"level": "loud"}
+            d.write_config(cfg)
+            d.signal(signal.SIGHUP)
+            self.notify.wait_for("RELOADING=1")
+            self.assertEqual(self.notify.wait_for("READY=1").get("STATUS"), "reload rejected")
+            self.assertEqual(d.get("/v1/status").status, 200)
+        finally:
+            d.close()
+
+    def test_watchdog_pings_at_half_the_interval(self):
+        d = self._daemon(self.notify, {"WATCHDOG_USEC": "200000"})
+        try:
+            d.start()
+            self.notify.wait_for("READY=1")
+            before = self.notify.count("WATCHDOG=1")
+            self.notify.drain(1.0)
+            pings = self.notify.count("WATCHDOG=1") - before
+            # every 100 ms for one second; generous bounds for a loaded CI machine
+            self.assertGreaterEqual(pings, 6, self.notify.messages)
+            self.assertLessEqual(pings, 14, self.notify.messages)
+        finally:
+            d.close()
+
+    def test_watchdog_for_another_pid_is_ignored(self):
+        d = self._daemon(self.notify, {"WATCHDOG_USEC": "200000", "WATCHDOG_PID": "1"})
+        try:
+            d.start()
+            self.notify.wait_for("READY=1")
+            self.notify.drain(0.5)
+            self.assertEqual(self.notify.count("WATCHDOG=1"), 0, self.notify.messages)
+        finally:
+            d.close()
+
+
+class ApiListenFlag(unittest.TestCase):
+    """--api-listen replaces the config's api.listen (docs/API.md)."""
+
+    def test_one_flag_replaces_every_configured_listener(self):
+        port = free_port()
+        with Daemon(extra_args=["--api-listen", "127.0.0.1:%d" % port]) as d:
+            self.assertEqual(d.endpoints, ["127.0.0.1:%d" % port])
+            self.assertFalse(os.path.exists(os.path.join(d.state_dir, "api.sock")))
+            self.assertEqual(d.get("/version").status, 200)
+
+    def test_the_flag_can_be_repeated(self):
+        port = free_port()
+        with Daemon(extra_args=["--api-listen", "127.0.0.1:%d" % port,
+                                "--api-listen", "unix:flag.sock"]) as d:
+            self.assertEqual(len(d.endpoints), 2, d.endpoints)
+            self.assertIn("127.0.0.1:%d" % port, d.endpoints)
+            sock = d.unix_path()
+            self.assertIsNotNone(sock, d.endpoints)
+            self.assertEqual(os.path.basename(sock), "flag.sock")
+            self.assertEqual(d.get("/version", via="unix").status, 200)
+
+
 def can_unshare_net():
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         return False

@@ -38,7 +38,7 @@ struct SelfNode {
 
   Result<pipe::PipeInfo> open(const std::string& name) {
     std::optional<Result<pipe::PipeInfo>> got;
-    peer_pipes.open(name, PeerTarget{true, {}}, {}, [&](Result<pipe::PipeInfo> r) { got = std::move(r); });
+    peer_pipes.open(name, PeerTarget{true, {}, {}}, {}, [&](Result<pipe::PipeInfo> r) { got = std::move(r); });
     REQUIRE(run_until(loop, [&] { return got.has_value(); }));
     return std::move(*got);
   }
@@ -129,7 +129,7 @@ TEST_CASE("PeerPipes: no node port gives unavailable", "[peer_pipes]") {
   PeerNode node(loop, identity, nullptr, nullptr);
   PeerPipes peer_pipes(loop, node, pipes);
   std::optional<Result<pipe::PipeInfo>> got;
-  peer_pipes.open("x", PeerTarget{true, {}}, {}, [&](Result<pipe::PipeInfo> r) { got = std::move(r); });
+  peer_pipes.open("x", PeerTarget{true, {}, {}}, {}, [&](Result<pipe::PipeInfo> r) { got = std::move(r); });
   REQUIRE(got.has_value());
   REQUIRE_FALSE(*got);
   CHECK(got->error().code == "unavailable");
