@@ -1,5 +1,7 @@
 #include "core/pipe/stream_relay.hpp"
 
+#include <algorithm>
+
 namespace p2pd::pipe {
 
 StreamRelay::StreamRelay(loop::Loop& loop, const PipeLimits& limits, Lingerer& lingerer, Pipe& pipe,
@@ -30,6 +32,7 @@ void StreamRelay::read_local() {
 
 void StreamRelay::on_pipe_data(std::span<const std::uint8_t> bytes, const net::Endpoint&) {
   if (done_) return;
+  last_traffic_ms_ = loop_.now_ms();
   if (!pipe_.is_stream() && local_.write_queue_size() > limits_.relay_high_water) {
     ++dropped_;
     return;
@@ -66,6 +69,7 @@ void StreamRelay::on_pipe_end(Status status) {
 
 void StreamRelay::on_local_data(std::span<const std::uint8_t> bytes) {
   if (done_) return;
+  last_traffic_ms_ = loop_.now_ms();
   if (auto st = pipe_.send_raw(std::vector<std::uint8_t>(bytes.begin(), bytes.end())); !st.ok())
     return finish("pipe: " + st.error().message);
   if (!local_paused_ && pipe_.send_backlog() > limits_.relay_high_water) {
@@ -92,10 +96,18 @@ void StreamRelay::on_local_end(Status status) {
 
 // --- endings ------------------------------------------------------------------------
 
+// Half-closed, the relay ends when the open direction has been idle for half_close_ms:
+// checked a few times per period rather than restarting a timer on every read.
 void StreamRelay::arm_half_close() {
   if (half_close_.is_open()) return;
+  last_traffic_ms_ = loop_.now_ms();
   half_close_ = loop::Timer(loop_);
-  half_close_.start(limits_.half_close_ms, 0, [this] { finish("half-closed for too long"); });
+  const std::uint64_t tick = std::max<std::uint64_t>(limits_.half_close_ms / 4, 1);
+  half_close_.start(tick, tick, [this] { on_half_close_tick(); });
+}
+
+void StreamRelay::on_half_close_tick() {
+  if (loop_.now_ms() - last_traffic_ms_ >= limits_.half_close_ms) finish("half-closed and idle for too long");
 }
 
 void StreamRelay::finish(std::string reason) {

@@ -8,8 +8,9 @@
 //  - local -> pipe: sent on the pipe; above high water of the pipe's backlog the
 //    local socket stops being read until the pipe drains.
 //  - endings, like socat: a FIN on one side is passed on as a FIN (half-close) to the
-//    other; when both have finished, or half_close_ms after the first, or at once on
-//    an error, both are closed (sockets flushed gracefully).
+//    other; when both have finished, or once the half-closed relay has carried nothing
+//    for half_close_ms, or at once on an error, both are closed (sockets flushed
+//    gracefully). A long one-way transfer after the first FIN is not cut.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,6 +44,7 @@ class StreamRelay final : public PipeTap {
   void on_local_end(Status status);
   void on_local_written(Status status);
   void arm_half_close();
+  void on_half_close_tick();
   void finish(std::string reason);
 
   loop::Loop& loop_;
@@ -51,6 +53,7 @@ class StreamRelay final : public PipeTap {
   Pipe& pipe_;
   loop::Tcp local_;
   loop::Timer half_close_;
+  std::uint64_t last_traffic_ms_ = 0;
   bool attached_ = false;
   bool local_paused_ = false;
   bool holding_pipe_ = false;
