@@ -30,6 +30,7 @@ void StreamRelay::read_local() {
 
 void StreamRelay::on_pipe_data(std::span<const std::uint8_t> bytes, const net::Endpoint&) {
   if (done_) return;
+  half_close_activity();
   if (!pipe_.is_stream() && local_.write_queue_size() > limits_.relay_high_water) {
     ++dropped_;
     return;
@@ -66,6 +67,7 @@ void StreamRelay::on_pipe_end(Status status) {
 
 void StreamRelay::on_local_data(std::span<const std::uint8_t> bytes) {
   if (done_) return;
+  half_close_activity();
   if (auto st = pipe_.send_raw(std::vector<std::uint8_t>(bytes.begin(), bytes.end())); !st.ok())
     return finish("pipe: " + st.error().message);
   if (!local_paused_ && pipe_.send_backlog() > limits_.relay_high_water) {
@@ -95,7 +97,20 @@ void StreamRelay::on_local_end(Status status) {
 void StreamRelay::arm_half_close() {
   if (half_close_.is_open()) return;
   half_close_ = loop::Timer(loop_);
-  half_close_.start(limits_.half_close_ms, 0, [this] { finish("half-closed for too long"); });
+  last_activity_ms_ = loop_.now_ms();
+  wait_silence(limits_.half_close_ms);
+}
+
+void StreamRelay::wait_silence(std::uint64_t ms) {
+  half_close_.start(ms, 0, [this] {
+    std::uint64_t silent = loop_.now_ms() - last_activity_ms_;
+    if (silent >= limits_.half_close_ms) return finish("half-closed and silent for too long");
+    wait_silence(limits_.half_close_ms - silent);
+  });
+}
+
+void StreamRelay::half_close_activity() {
+  if (half_close_.is_open()) last_activity_ms_ = loop_.now_ms();
 }
 
 void StreamRelay::finish(std::string reason) {
