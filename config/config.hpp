@@ -35,9 +35,17 @@ struct Node {
   Interfaces interfaces;
 };
 
+// Each Binding follows RFC 8489 §6.2.1: sent, resent after rto_ms, 2 x rto_ms, ... (rc
+// sends in all), then rm x rto_ms of waiting after the last; the whole request is cut
+// at timeout_ms. The filtering tests, whose answer may be silence, end at
+// filter_timeout_ms.
 struct Stun {
   std::vector<std::string> servers;  // "host:port"
   int timeout_ms = 3000;
+  int rto_ms = 500;                  // RTO: the first retransmission timeout
+  int rc = 7;                        // Rc: requests sent at most (1 = never resent)
+  int rm = 16;                       // Rm: the wait after the last request, in RTOs
+  int filter_timeout_ms = 3000;
 };
 
 struct TurnServer {

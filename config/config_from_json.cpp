@@ -78,9 +78,13 @@ void read_node(Reader& r, const json& root, Node& node) {
 
 void read_stun(Reader& r, const json& root, Stun& stun) {
   const json* j = r.member(root, "", "stun");
-  if (!j || !r.object(*j, "stun", {"servers", "timeout_ms"})) return;
+  if (!j || !r.object(*j, "stun", {"servers", "timeout_ms", "rto_ms", "rc", "rm", "filter_timeout_ms"})) return;
   r.string_list(*j, "stun", "servers", stun.servers, check_host_port);
   r.integer(*j, "stun", "timeout_ms", stun.timeout_ms, 100, 60000);
+  r.integer(*j, "stun", "rto_ms", stun.rto_ms, 10, 10000);
+  r.integer(*j, "stun", "rc", stun.rc, 1, 20);
+  r.integer(*j, "stun", "rm", stun.rm, 1, 64);
+  r.integer(*j, "stun", "filter_timeout_ms", stun.filter_timeout_ms, 100, 60000);
 }
 
 void read_turn_server(Reader& r, const json& j, const std::string& path, TurnServer& out) {

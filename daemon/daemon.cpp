@@ -24,6 +24,7 @@
 #include "core/observe/status_board.hpp"
 #include "core/pipe/pipe_manager.hpp"
 #include "core/portmap/portmap_node.hpp"
+#include "core/signal/signal_node.hpp"
 #include "core/peer/peer_node.hpp"
 #include "core/peer/peer_pipes.hpp"
 #include "core/traverse/nat_service.hpp"
@@ -35,6 +36,7 @@
 #include "core/peer/identity.hpp"
 #include "daemon/state_dir.hpp"
 #include "daemon/systemd_notify.hpp"
+#include "daemon/signal_config.hpp"
 #include "daemon/turn_config.hpp"
 #include "rpc/api_server.hpp"
 
@@ -48,7 +50,6 @@ using observe::Readiness;
 constexpr std::uint64_t kForcedExitMs = 1500;  // graceful stop must finish within 2 s
 constexpr std::uint64_t kTurnReleaseMs = 1000;  // TURN deallocations may take this long at stop
 
-// Subsystems that later capabilities bring; shown as off until they exist.
 net::InterfaceServiceOptions interface_options(const config::Interfaces& c) {
   net::InterfaceServiceOptions o;
   o.filter.include = c.include;
@@ -56,20 +57,23 @@ net::InterfaceServiceOptions interface_options(const config::Interfaces& c) {
   return o;
 }
 
-// STUN Bindings per the RFC 8489 schedule (RTO 500 ms, doubling, Rc 7, Rm 16), each
-// request capped at stun.timeout_ms; the filtering tests, where silence is the answer,
-// and the TCP Bindings are capped at the same time.
+// STUN Bindings per the RFC 8489 schedule (stun.rto_ms doubling, stun.rc sends,
+// stun.rm RTOs of waiting), each request capped at stun.timeout_ms and the TCP Bindings
+// too; the filtering tests, where silence is the answer, at stun.filter_timeout_ms.
 traverse::NatServiceOptions nat_options(const config::Stun& c) {
   traverse::NatServiceOptions o;
   o.servers = c.servers;
+  o.timing.rto_ms = static_cast<std::uint64_t>(c.rto_ms);
+  o.timing.max_sends = c.rc;
+  o.timing.last_wait_rto = static_cast<std::uint64_t>(c.rm);
   o.timing.timeout_ms = static_cast<std::uint64_t>(c.timeout_ms);
   o.filter_timing = o.timing;
+  o.filter_timing.timeout_ms = static_cast<std::uint64_t>(c.filter_timeout_ms);
   o.tcp_timing = o.timing;
   o.software = "p2pd";
   return o;
 }
 
-constexpr const char* kPendingSubsystems[] = {"signaling"};
 constexpr std::uint64_t kPortmapReleaseMs = 1000;  // mapping deletions at stop may take this long
 
 // PCP then NAT-PMP for the node port, each protocol given 2 s before the next.
@@ -103,10 +107,11 @@ class Daemon {
         peer_pipes_(loop_, peers_, pipes_),
         nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
         portmap_(loop_, portmap_options(config_.portmap, node_port.port), &interfaces_, &events_, &status_),
+        signal_(loop_, identity_.key_pair(), metrics_, &status_),
         bridge_(loop_),
         api_ctx_(bridge_, metrics_,
                  rpc::CoreServices{&status_, started_at_, node_port.port, &events_, &turn_, &identity_, &interfaces_,
-                                   &peers_, &nat_, &pipes_, book, &peer_pipes_},
+                                   &peers_, &nat_, &pipes_, book, &peer_pipes_, &signal_},
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
@@ -125,6 +130,8 @@ class Daemon {
   void begin_shutdown(int signum);
   void finish_shutdown();
   void start_peers();
+  void start_signaling();
+  void publish_own_address();
   void reload();
   void remove_runtime_files();
 
@@ -147,6 +154,7 @@ class Daemon {
   peer::PeerPipes peer_pipes_;        // peer streams as pipes; /open, POST /v1/pipes "to"
   traverse::NatService nat_;          // /v1/nat; re-classifies on interface changes
   portmap::PortmapNode portmap_;      // maps the node port on the gateway; deletes at shutdown
+  signaling::SignalNode signal_;      // MQTT brokers; our address retained; "signaling" in /v1/status
   loop::Bridge bridge_;
   rpc::ApiContext api_ctx_;
   rpc::ApiServer api_;
@@ -195,7 +203,6 @@ int Daemon::run() {
   }
   const auto now = loop_.now_ms();
   status_.set("api", Readiness::ready, fmt::format("listening on {}", fmt::join(*bound, ", ")), now);
-  for (const char* name : kPendingSubsystems) status_.set(name, Readiness::off, "not in this build yet", now);
   interfaces_.start();
   nat_.start();
   portmap_.start();
@@ -206,6 +213,7 @@ int Daemon::run() {
       },
       [this](const std::string& name) { (void)pipes_.close(name, "its TURN allocation ended"); });
   start_peers();
+  start_signaling();
 
   if (auto ms = watchdog_ping_interval_ms(); ms > 0) {
     watchdog_.start(0, ms, [] { notify_watchdog(); });
@@ -255,6 +263,7 @@ void Daemon::begin_shutdown(int signum) {
   // Pending opens and long polls are answered, pipes and servers closed (TCP pipes
   // flush in the background until finish_shutdown).
   pipes_.shutdown();
+  signal_.stop();  // DISCONNECT now; waiting signaling requests answer "shutting_down"
   api_stopper_ = std::thread([this] {
     api_.stop();
     auto stopped = [this] {
@@ -279,6 +288,21 @@ void Daemon::start_peers() {
   // A host without IPv6 (or with it disabled) still gets IPv4 peer connections.
   o.ipv6 = false;
   if (peers_.start(o, incoming)) spdlog::warn("peer: IPv6 node port unavailable; IPv4 only");
+}
+
+// Connects to the configured brokers and keeps our address retained on them, published
+// again whenever it changes (interfaces, brokers).
+void Daemon::start_signaling() {
+  interfaces_.subscribe([this](const net::Snapshot&, const std::vector<net::NetChange>&) { publish_own_address(); });
+  peers_.set_signaling(signal_channels(config_.signaling));
+  signal_.set_brokers(signal_brokers(config_.signaling));
+  publish_own_address();
+}
+
+void Daemon::publish_own_address() {
+  if (stopping_) return;
+  auto a = peers_.own_address();
+  if (a) signal_.set_address(proto::peer::serialize(*a));
 }
 
 void Daemon::finish_shutdown() {
@@ -320,6 +344,9 @@ void Daemon::reload() {
   config_.turn.timeout_ms = fresh.config.turn.timeout_ms;
   turn_.set_options(turn_options(config_.turn));
   config_.signaling.mqtt.brokers = fresh.config.signaling.mqtt.brokers;
+  peers_.set_signaling(signal_channels(config_.signaling));
+  signal_.set_brokers(signal_brokers(config_.signaling));
+  publish_own_address();
   spdlog::info("reload: {} ({} change(s))", fresh.source, changed.size());
   if (!need_restart.empty())
     spdlog::warn("reload: these settings take effect after a restart: {}", fmt::join(need_restart, ", "));

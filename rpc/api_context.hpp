@@ -15,6 +15,7 @@
 #include "core/peer/peer_node.hpp"
 #include "core/peer/peer_pipes.hpp"
 #include "core/pipe/pipe_manager.hpp"
+#include "core/signal/signal_node.hpp"
 #include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "rpc/long_poll_gate.hpp"
@@ -36,6 +37,7 @@ struct CoreServices {
   pipe::PipeManager* pipes = nullptr;           // /v1/pipes
   peer::AddressBook* book = nullptr;  // /v1/peers; thread-safe: HTTP threads call it directly
   peer::PeerPipes* peer_pipes = nullptr;  // /open, POST /v1/pipes with "to"
+  signaling::SignalNode* signaling = nullptr;  // brokers in /v1/status (loop thread only)
 };
 
 struct ApiCounters {

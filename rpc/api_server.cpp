@@ -68,6 +68,7 @@ ApiServer::ApiServer(ApiContext& ctx, ApiServerOptions options) : ctx_(ctx), opt
   add_pipe_routes(router_, ctx_);
   add_pipe_forward_routes(router_, ctx_);
   add_peer_pipe_routes(router_, ctx_);
+  add_signaling_routes(router_, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }

@@ -15,5 +15,6 @@ void add_book_routes(Router& router, ApiContext& ctx);    // /v1/peers (the addr
 void add_pipe_routes(Router& router, ApiContext& ctx);    // /v1/pipes
 void add_pipe_forward_routes(Router& router, ApiContext& ctx);  // /v1/pipes/<name>/forward
 void add_peer_pipe_routes(Router& router, ApiContext& ctx);  // /open (POST /v1/pipes "to" too)
+void add_signaling_routes(Router& router, ApiContext& ctx);  // /v1/signaling/ping
 
 }  // namespace p2pd::rpc

@@ -1,18 +1,24 @@
 // /v1/peers: the address book (docs/API.md, "Address book"). The book is thread-safe and
 // its writes block on the disk, so these routes call it directly on the HTTP thread and
-// never through the bridge.
+// never through the bridge; only a refresh's fetch from the signaling brokers runs on
+// the loop (wait_on_loop), and its result is written here.
 #include <chrono>
 #include <string>
 
 #include "core/peer/address_json.hpp"
+#include "rpc/json_body.hpp"
 #include "rpc/responses.hpp"
 #include "rpc/routes.hpp"
+#include "rpc/wait_on_loop.hpp"
 
 namespace p2pd::rpc {
 
 namespace {
 
 using nlohmann::json;
+
+constexpr std::uint64_t kDefaultRefreshWaitMs = 5000;
+constexpr std::uint64_t kMaxRefreshWaitMs = 60000;
 
 json entry_json(const peer::BookEntry& e) {
   json j = peer::address_parts_json(e.parsed);
@@ -73,6 +79,41 @@ void add_book_routes(Router& router, ApiContext& ctx) {
     auto e = ctx.core.book->get(p["name"]);
     json body{{"error", 0}, {"created", *created}, {"peer", e ? entry_json(*e) : json(nullptr)}};
     send_json(res, *created ? 201 : 200, body);
+  });
+
+  // The newest address the peer's key published on our brokers replaces the book's.
+  router.add("POST", "/v1/peers/:name/refresh",
+             [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams& p) {
+    if (!have_book(ctx, res)) return;
+    auto body = parse_body(req);
+    if (!body) return send_v1_error(res, body.error());
+    auto e = ctx.core.book->get(p["name"]);
+    if (!e) return send_v1_error(res, 404, "not_found", "no peer named \"" + p["name"] + "\" in the address book");
+    const auto wait = timeout_field(*body, kDefaultRefreshWaitMs, kMaxRefreshWaitMs);
+    auto* node = ctx.core.signaling;
+    const auto key = e->parsed.key;
+    auto fetched = wait_on_loop<std::string>(
+        ctx, res,
+        [node, key, wait](loop::Promise<std::string> promise) {
+          auto* s = node ? node->signaling() : nullptr;
+          if (!s) return (void)promise.resolve(Error{"unavailable", "signaling is off (signaling.mqtt.brokers is empty)"});
+          s->fetch_address(key, wait, [promise](Result<std::string> r) { promise.resolve(std::move(r)); });
+        },
+        wait + std::chrono::milliseconds(1000));
+    if (!fetched) return;
+    if (!*fetched) {
+      Error err = fetched->error();
+      if (err.code == "not_found")
+        err.message = "no address record of " + peer::peer_id_of(key) + " on the connected brokers";
+      return send_v1_error(res, err);
+    }
+    const bool changed = **fetched != e->address;
+    if (changed) {
+      auto put = ctx.core.book->put(p["name"], **fetched, unix_now());
+      if (!put) return send_v1_error(res, put.error());
+      e = ctx.core.book->get(p["name"]);
+    }
+    send_ok(res, {{"changed", changed}, {"peer", e ? entry_json(*e) : json(nullptr)}});
   });
 
   router.add("DELETE", "/v1/peers/:name", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams& p) {

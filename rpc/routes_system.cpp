@@ -39,6 +39,8 @@ void add_system_routes(Router& router, ApiContext& ctx) {
     auto core = ctx.core;
     auto status = ctx.on_loop([core]() -> Result<nlohmann::json> {
       auto uptime = std::chrono::steady_clock::now() - core.started_at;
+      nlohmann::json signaling =
+          core.signaling ? core.signaling->to_json() : nlohmann::json{{"connected", 0}, {"brokers", nlohmann::json::array()}};
       return nlohmann::json{
           {"version", build::version_full},
           {"build", build_info()},
@@ -47,6 +49,7 @@ void add_system_routes(Router& router, ApiContext& ctx) {
           {"identity", identity_json(core.identity)},
           {"node", {{"port", core.node_port}}},
           {"subsystems", core.status->to_json()},
+          {"signaling", std::move(signaling)},
       };
     });
     if (!status.ok()) return send_v1_error(res, status.error());

@@ -45,7 +45,8 @@ void PeerNode::stop() {
 Result<proto::peer::PeerAddress> PeerNode::own_address() const {
   if (!service_) return Error{"unavailable", "the node port is not bound (see \"peers\" in /v1/status)"};
   static const net::Snapshot kNone;
-  return peer::own_address(identity_.public_key(), {service_->port()}, interfaces_ ? interfaces_->snapshot() : kNone);
+  return peer::own_address(identity_.public_key(), {service_->port()}, interfaces_ ? interfaces_->snapshot() : kNone,
+                          signaling_);
 }
 
 }  // namespace p2pd::peer

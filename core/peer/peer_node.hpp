@@ -5,6 +5,7 @@
 // before the service is started and after it stopped. Loop thread only.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/loop/loop.hpp"
 #include "core/net/interface_service.hpp"
@@ -28,9 +29,11 @@ class PeerNode {
 
   PeerService* service() { return service_.get(); }
   const Identity& identity() const { return identity_; }
-  // This daemon's address: key, node port, NIC candidates. Error "unavailable" while the
-  // node port is not bound.
+  // This daemon's address: key, node port, NIC candidates, signaling channels. Error
+  // "unavailable" while the node port is not bound.
   Result<proto::peer::PeerAddress> own_address() const;
+  // The brokers our address names as its signaling channels (the daemon's config).
+  void set_signaling(std::vector<proto::peer::Channel> channels) { signaling_ = std::move(channels); }
 
  private:
   loop::Loop& loop_;
@@ -38,6 +41,7 @@ class PeerNode {
   const net::InterfaceService* interfaces_;
   observe::StatusBoard* status_;
   std::unique_ptr<PeerService> service_;
+  std::vector<proto::peer::Channel> signaling_;
 };
 
 // A quic::KeyPair from the identity (both are libsodium's Ed25519 layout).

@@ -22,7 +22,7 @@ struct PipeLimits {
   std::uint64_t close_linger_ms = 5000;      // flushing a closed TCP socket at most this long
   std::size_t relay_high_water = 1024 * 1024;// forward/tunnel buffering before pausing a side
   std::size_t relay_low_water = 256 * 1024;
-  std::uint64_t half_close_ms = 10000;       // a half-closed relay waits this long in silence for the second FIN
+  std::uint64_t half_close_ms = 10000;       // a half-closed relay idle this long is ended
   bool answer_test_string = true;            // servers answer P2PD's test string
   RegexLimits regex;
 };

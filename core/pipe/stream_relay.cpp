@@ -1,5 +1,7 @@
 #include "core/pipe/stream_relay.hpp"
 
+#include <algorithm>
+
 namespace p2pd::pipe {
 
 StreamRelay::StreamRelay(loop::Loop& loop, const PipeLimits& limits, Lingerer& lingerer, Pipe& pipe,
@@ -30,7 +32,7 @@ void StreamRelay::read_local() {
 
 void StreamRelay::on_pipe_data(std::span<const std::uint8_t> bytes, const net::Endpoint&) {
   if (done_) return;
-  half_close_activity();
+  last_traffic_ms_ = loop_.now_ms();
   if (!pipe_.is_stream() && local_.write_queue_size() > limits_.relay_high_water) {
     ++dropped_;
     return;
@@ -67,7 +69,7 @@ void StreamRelay::on_pipe_end(Status status) {
 
 void StreamRelay::on_local_data(std::span<const std::uint8_t> bytes) {
   if (done_) return;
-  half_close_activity();
+  last_traffic_ms_ = loop_.now_ms();
   if (auto st = pipe_.send_raw(std::vector<std::uint8_t>(bytes.begin(), bytes.end())); !st.ok())
     return finish("pipe: " + st.error().message);
   if (!local_paused_ && pipe_.send_backlog() > limits_.relay_high_water) {
@@ -94,23 +96,18 @@ void StreamRelay::on_local_end(Status status) {
 
 // --- endings ------------------------------------------------------------------------
 
+// Half-closed, the relay ends when the open direction has been idle for half_close_ms:
+// checked a few times per period rather than restarting a timer on every read.
 void StreamRelay::arm_half_close() {
   if (half_close_.is_open()) return;
+  last_traffic_ms_ = loop_.now_ms();
   half_close_ = loop::Timer(loop_);
-  last_activity_ms_ = loop_.now_ms();
-  wait_silence(limits_.half_close_ms);
+  const std::uint64_t tick = std::max<std::uint64_t>(limits_.half_close_ms / 4, 1);
+  half_close_.start(tick, tick, [this] { on_half_close_tick(); });
 }
 
-void StreamRelay::wait_silence(std::uint64_t ms) {
-  half_close_.start(ms, 0, [this] {
-    std::uint64_t silent = loop_.now_ms() - last_activity_ms_;
-    if (silent >= limits_.half_close_ms) return finish("half-closed and silent for too long");
-    wait_silence(limits_.half_close_ms - silent);
-  });
-}
-
-void StreamRelay::half_close_activity() {
-  if (half_close_.is_open()) last_activity_ms_ = loop_.now_ms();
+void StreamRelay::on_half_close_tick() {
+  if (loop_.now_ms() - last_traffic_ms_ >= limits_.half_close_ms) finish("half-closed and idle for too long");
 }
 
 void StreamRelay::finish(std::string reason) {

@@ -8,9 +8,9 @@
 //  - local -> pipe: sent on the pipe; above high water of the pipe's backlog the
 //    local socket stops being read until the pipe drains.
 //  - endings, like socat: a FIN on one side is passed on as a FIN (half-close) to the
-//    other; when both have finished, or once the open direction has been silent for
-//    half_close_ms after the first, or at once on an error, both are closed (sockets
-//    flushed gracefully). Bytes still flowing one way keep a half-closed relay alive.
+//    other; when both have finished, or once the half-closed relay has carried nothing
+//    for half_close_ms, or at once on an error, both are closed (sockets flushed
+//    gracefully). A long one-way transfer after the first FIN is not cut.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,8 +44,7 @@ class StreamRelay final : public PipeTap {
   void on_local_end(Status status);
   void on_local_written(Status status);
   void arm_half_close();
-  void half_close_activity();  // bytes moved while half-closed: the silence starts again
-  void wait_silence(std::uint64_t ms);
+  void on_half_close_tick();
   void finish(std::string reason);
 
   loop::Loop& loop_;
@@ -54,7 +53,7 @@ class StreamRelay final : public PipeTap {
   Pipe& pipe_;
   loop::Tcp local_;
   loop::Timer half_close_;
-  std::uint64_t last_activity_ms_ = 0;
+  std::uint64_t last_traffic_ms_ = 0;
   bool attached_ = false;
   bool local_paused_ = false;
   bool holding_pipe_ = false;

@@ -36,6 +36,7 @@ using proto::signaling::Message;
 struct BrokerAddress {
   std::string host;  // name or IP literal (no brackets)
   std::uint16_t port = 1883;
+  friend bool operator==(const BrokerAddress&, const BrokerAddress&) = default;
 };
 
 struct SignalingOptions {

@@ -133,6 +133,42 @@ lab_start_daemon() {
   fatal "daemon in $dir did not start"
 }
 
+# start_turn_daemon NAME HOST SERVER...: a daemon in $WORK/NAME on HOST (debug log,
+# no STUN, MQTT or portmap) whose turn.servers are the lab's TURN server, one entry per
+# SERVER: TRANSPORT[:PASSWORD] (udp, tcp or tls; default the lab's password).
+start_turn_daemon() {
+  local dir=$WORK/$1 host=$2 servers="" sep="" spec transport pass port
+  shift 2
+  for spec in "$@"; do
+    transport=${spec%%:*}; pass=$TURN_PASS; [ "$spec" = "$transport" ] || pass=${spec#*:}
+    port=$TURN_PORT; [ "$transport" != tls ] || port=$TURN_TLS_PORT
+    servers+="$sep{\"host\": \"$TURN\", \"port\": $port, \"transport\": \"$transport\", \"username\": \"$TURN_USER\", \"password\": \"$pass\"}"
+    sep=", "
+  done
+  mkdir -p "$dir"
+  cat >"$dir/config.json" <<EOF
+{"api": {"listen": ["unix:$dir/api.sock"]}, "log": {"level": "debug"},
+ "stun": {"servers": []}, "signaling": {"mqtt": {"brokers": []}}, "portmap": {"enabled": false},
+ "turn": {"timeout_ms": 3000, "servers": [$servers]}}
+EOF
+  lab_start_daemon "$dir" "$host"
+}
+# Daemons kept as $WORK/NAME (lab_start_daemon "$WORK/NAME" HOST):
+# stop_daemon NAME: SIGTERM and wait for it.
+stop_daemon() { kill -TERM "$(cat "$WORK/$1/pid")" 2>/dev/null || true; wait "$(cat "$WORK/$1/pid")" 2>/dev/null || true; }
+# api NAME METHOD PATH [BODY]: the answer's body over the daemon's unix socket (JSON
+# body); its HTTP status in $WORK/status (read it with `status`).
+api() {
+  local dir=$WORK/$1 out
+  out=$("$NATLAB" exec "$(cat "$dir/host")" curl -s --max-time 40 --unix-socket "$dir/api.sock" -X "$2" \
+    -H 'Content-Type: application/json' ${4:+-d "$4"} -w '\n%{http_code}' "http://p2pd$3")
+  echo "${out##*$'\n'}" >"$WORK/status"
+  printf '%s\n' "${out%$'\n'*}"
+}
+status() { cat "$WORK/status"; }
+# jf EXPR: EXPR (Python, over the JSON `j` read from stdin) printed.
+jf() { "$PY" -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"; }
+
 # stun_probe HOST SERVER:PORT...: stunprobe.py from HOST, one socket, JSON lines.
 stun_probe() { local h=$1; shift; "$NATLAB" exec "$h" "$PY" "$STUNPROBE" --json "$@"; }
 # json_field KEY: reads one JSON object per line, prints KEY of each ("" if absent).

@@ -23,7 +23,6 @@ start_daemon() { # NAME HOST PCP NATPMP
 EOF2
   lab_start_daemon "$dir" "$2"
 }
-stop_daemon() { kill -TERM "$(cat "$WORK/$1/pid")" 2>/dev/null || true; wait "$(cat "$WORK/$1/pid")" 2>/dev/null || true; }
 portmap_line() { # NAME: state and reason of the portmap status line
   lab_exec "$(cat "$WORK/$1/host")" curl -s --max-time 5 --unix-socket "$WORK/$1/api.sock" http://p2pd/v1/status |
     "$PY" -c 'import json,sys; s=json.load(sys.stdin)["subsystems"]["portmap"]; print(s["state"], s["reason"])'

@@ -22,33 +22,8 @@ WORK=$(mktemp -d)
 TURN_LOG=$LAB_RUN/turn.log
 
 # --- daemons ---------------------------------------------------------------------------
-# start_daemon NAME HOST: a daemon on HOST with the lab's TURN server over UDP and TCP
-# and, as server 2, the same server with a wrong password.
-start_daemon() {
-  local name=$1 host=$2 dir=$WORK/$1
-  mkdir -p "$dir"
-  cat >"$dir/config.json" <<EOF
-{"api": {"listen": ["unix:$dir/api.sock"]}, "log": {"level": "debug"},
- "stun": {"servers": []}, "signaling": {"mqtt": {"brokers": []}}, "portmap": {"enabled": false},
- "turn": {"timeout_ms": 3000, "servers": [
-   {"host": "$TURN", "port": $TURN_PORT, "transport": "udp", "username": "$TURN_USER", "password": "$TURN_PASS"},
-   {"host": "$TURN", "port": $TURN_PORT, "transport": "tcp", "username": "$TURN_USER", "password": "$TURN_PASS"},
-   {"host": "$TURN", "port": $TURN_PORT, "transport": "udp", "username": "$TURN_USER", "password": "not-the-password"}]}}
-EOF
-  lab_start_daemon "$dir" "$host"
-}
-stop_daemon() { kill -TERM "$(cat "$WORK/$1/pid")" 2>/dev/null || true; wait "$(cat "$WORK/$1/pid")" 2>/dev/null || true; }
-# api NAME METHOD PATH [BODY]: the answer's body; its HTTP status in $WORK/status.
-api() {
-  local dir=$WORK/$1 out
-  out=$(lab_exec "$(cat "$dir/host")" curl -s --max-time 40 --unix-socket "$dir/api.sock" -X "$2" \
-    -H 'Content-Type: application/json' ${4:+-d "$4"} -w '\n%{http_code}' "http://p2pd$3")
-  echo "${out##*$'\n'}" >"$WORK/status"
-  printf '%s\n' "${out%$'\n'*}"
-}
-# jf EXPR: EXPR (Python, over the JSON `j` read from stdin) printed.
-jf() { "$PY" -c 'import json,sys; j=json.load(sys.stdin); v=eval(sys.argv[1]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1"; }
-status() { cat "$WORK/status"; }
+# Each with the lab's TURN server over UDP and TCP and, as server 2, the same server
+# with a wrong password.
 # Sessions coturn holds now: created ("new") and not yet deleted.
 turn_sessions() {
   "$PY" - "$TURN_LOG" <<'EOF'
@@ -66,8 +41,8 @@ wait_sessions() { # N SECONDS: until coturn holds N sessions
   return 1
 }
 
-start_daemon a pr-h1
-start_daemon b sym-h1
+start_turn_daemon a pr-h1 udp tcp udp:not-the-password
+start_turn_daemon b sym-h1 udp tcp udp:not-the-password
 check_eq "no session on coturn before any allocation" "$(turn_sessions)" 0
 
 # --- allocations ---------------------------------------------------------------------------

@@ -31,6 +31,10 @@ TEST_CASE("embedded defaults are valid and match API.md", "[config]") {
   CHECK(c.node.interfaces.exclude.empty());
   CHECK_FALSE(c.stun.servers.empty());
   CHECK(c.stun.timeout_ms == 3000);
+  CHECK(c.stun.rto_ms == 500);  // RFC 8489 §6.2.1's RTO, Rc and Rm
+  CHECK(c.stun.rc == 7);
+  CHECK(c.stun.rm == 16);
+  CHECK(c.stun.filter_timeout_ms == 3000);
   CHECK(c.turn.servers.empty());
   CHECK_FALSE(c.signaling.mqtt.brokers.empty());
   CHECK(c.portmap.enabled);
@@ -58,7 +62,7 @@ TEST_CASE("overlay merges objects key by key, arrays and scalars replace", "[con
   auto r = load_from_string(R"({
     "api": { "listen": ["127.0.0.1:0"], "threads": 2 },
     "node": { "interfaces": { "exclude": ["docker*"] } },
-    "stun": { "servers": [] },
+    "stun": { "servers": [], "rto_ms": 50, "rc": 3 },
     "portmap": { "enabled": false }
   })",
                             "test.json");
@@ -73,6 +77,10 @@ TEST_CASE("overlay merges objects key by key, arrays and scalars replace", "[con
   CHECK(c.node.interfaces.include.empty());
   CHECK(c.stun.servers.empty());
   CHECK(c.stun.timeout_ms == 3000);
+  CHECK(c.stun.rto_ms == 50);
+  CHECK(c.stun.rc == 3);
+  CHECK(c.stun.rm == 16);  // unnamed siblings keep their defaults
+  CHECK(c.stun.filter_timeout_ms == 3000);
   CHECK_FALSE(c.portmap.enabled);
   CHECK(c.portmap.upnp);
   CHECK(c.log.level == "info");
@@ -215,6 +223,11 @@ TEST_CASE("changed_paths names what differs; SIGHUP applies only some", "[config
   CHECK(turn_changed == std::vector<std::string>{"turn.servers"});
   CHECK(changed_paths(a, c) == std::vector<std::string>{"turn.servers"});
 
+  Config e = a;
+  e.stun.rto_ms = 100;
+  e.stun.filter_timeout_ms = 1000;
+  CHECK(changed_paths(a, e) == std::vector<std::string>{"stun.filter_timeout_ms", "stun.rto_ms"});
+
   CHECK(applies_without_restart("log.level"));
   CHECK(applies_without_restart("stun.servers"));
   CHECK(applies_without_restart("turn.servers"));
@@ -223,6 +236,7 @@ TEST_CASE("changed_paths names what differs; SIGHUP applies only some", "[config
   CHECK_FALSE(applies_without_restart("node.port"));
   CHECK_FALSE(applies_without_restart("portmap.lease_s"));
   CHECK_FALSE(applies_without_restart("stun"));
+  CHECK_FALSE(applies_without_restart("stun.rto_ms"));  // the NAT service keeps its timing
 }
 
 TEST_CASE("validate re-checks a Config changed in code", "[config]") {
