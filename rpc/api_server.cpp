@@ -13,6 +13,7 @@
 #include "rpc/access_rules.hpp"
 #include "rpc/responses.hpp"
 #include "rpc/routes.hpp"
+#include "rpc/tunnel.hpp"
 
 namespace p2pd::rpc {
 
@@ -68,6 +69,7 @@ ApiServer::ApiServer(ApiContext& ctx, ApiServerOptions options) : ctx_(ctx), opt
   add_pipe_routes(router_, ctx_);
   add_pipe_forward_routes(router_, ctx_);
   add_peer_pipe_routes(router_, ctx_);
+  add_tunnel_routes(router_, ctx_);
   add_signaling_routes(router_, ctx_);
 }
 
@@ -82,6 +84,9 @@ void ApiServer::install(HttpListener& listener) {
   listener.set_payload_max_length(options_.max_body);
 
   const bool over_unix = listener.is_unix();
+  // GET /tunnel/<c> moves a TCP connection to the loop (rpc/tunnel.hpp); the loop's
+  // relay speaks TCP, so the unix socket listener answers /tunnel with an error.
+  if (!over_unix) listener.set_takeover(tunnel_takeover(ctx_));
   // Access rules run before the body is read, so a rejected request costs no upload.
   listener.set_pre_routing_handler([this, over_unix](const httplib::Request& req, httplib::Response& res) {
     ctx_.counters.requests.inc();

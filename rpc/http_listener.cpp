@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "rpc/socket_stream.hpp"
 
@@ -13,16 +16,34 @@ namespace {
 
 constexpr int kStopCheckMs = 50;     // how often an idle keep-alive wait looks for stop()
 constexpr std::size_t kPeekMax = 4096;
+constexpr int kPeekRetryMs = 5;
 
 // Peeks at what the client sent so far (without consuming it), up to the end of the
 // request head if it is complete.
-std::string peek_head(int fd) {
+std::string peek_once(int fd) {
   char buf[kPeekMax];
   ssize_t n = ::recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
   if (n <= 0) return {};
   std::string_view view(buf, static_cast<std::size_t>(n));
   auto end = view.find("\r\n\r\n");
   return std::string(end == std::string_view::npos ? view : view.substr(0, end + 4));
+}
+
+bool complete(std::string_view head) { return head.size() >= 4 && head.substr(head.size() - 4) == "\r\n\r\n"; }
+
+// The head, waiting up to budget_ms for the rest of it when what came so far may be a
+// takeover request ("GET /tunnel/..."; everything else is read by process_request).
+std::string peek_head(int fd, int budget_ms, const std::atomic<socket_t>& server_socket) {
+  constexpr std::string_view kTakeoverPrefix = "GET /tunnel/";
+  std::string head = peek_once(fd);
+  for (int waited = 0; waited < budget_ms && server_socket != INVALID_SOCKET; waited += kPeekRetryMs) {
+    if (head.empty() || complete(head) || head.size() >= kPeekMax) break;
+    std::string_view start(head.data(), std::min(head.size(), kTakeoverPrefix.size()));
+    if (kTakeoverPrefix.substr(0, start.size()) != start) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPeekRetryMs));
+    head = peek_once(fd);
+  }
+  return head;
 }
 
 }  // namespace
@@ -59,7 +80,7 @@ bool HttpListener::serve_connection(int sock) {
     first = false;
 
     if (takeover_) {
-      std::string head = peek_head(sock);
+      std::string head = peek_head(sock, static_cast<int>(read_timeout_sec_ * 1000), svr_sock_);
       if (!head.empty() && takeover_(sock, head)) return true;
     }
 

@@ -15,6 +15,7 @@ void add_book_routes(Router& router, ApiContext& ctx);    // /v1/peers (the addr
 void add_pipe_routes(Router& router, ApiContext& ctx);    // /v1/pipes
 void add_pipe_forward_routes(Router& router, ApiContext& ctx);  // /v1/pipes/<name>/forward
 void add_peer_pipe_routes(Router& router, ApiContext& ctx);  // /open (POST /v1/pipes "to" too)
+void add_tunnel_routes(Router& router, ApiContext& ctx);  // GET /tunnel/<c> when not taken over (rpc/tunnel.hpp)
 void add_signaling_routes(Router& router, ApiContext& ctx);  // /v1/signaling/ping
 
 }  // namespace p2pd::rpc

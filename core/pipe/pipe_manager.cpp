@@ -1,5 +1,7 @@
 #include "core/pipe/pipe_manager.hpp"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include <cctype>
@@ -300,6 +302,15 @@ Status PipeManager::tunnel(const std::string& name, loop::Tcp conn) {
   }
   publish("tunnel.opened", {{"pipe", name}});
   return {};
+}
+
+Status PipeManager::tunnel_socket(const std::string& name, int fd) {
+  loop::Tcp conn(loop_);
+  if (auto st = conn.open(fd); !st.ok()) {
+    ::close(fd);  // uv_tcp_open failed: the descriptor is still ours
+    return st;
+  }
+  return tunnel(name, std::move(conn));
 }
 
 // --- lifecycle ------------------------------------------------------------------------

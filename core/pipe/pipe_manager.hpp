@@ -76,6 +76,9 @@ class PipeManager final : private PipeObserver, private ServerHost {
   Status can_attach(const std::string& pipe);
   // Relays an already connected stream socket (GET /tunnel).
   Status tunnel(const std::string& pipe, loop::Tcp conn);
+  // The same for a plain connected TCP socket handed over by another thread's code
+  // (the HTTP listener's takeover hook): adopted in every case, closed on error.
+  Status tunnel_socket(const std::string& pipe, int fd);
 
   // Daemon stop: pending opens and pulls are answered, pipes and servers closed;
   // later calls fail with "unavailable".

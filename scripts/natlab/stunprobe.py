@@ -4,9 +4,10 @@
 Sends one Binding request from ONE UDP socket to each SERVER in turn (in the order
 given) and prints, per server, what came back:
 
-    server=198.51.100.10:3478 mapped=203.0.113.11:20001 other=198.51.100.11:3479 origin=198.51.100.10:3478
+    server=198.51.100.10:3478 mapped=203.0.113.11:20001 other=198.51.100.11:3479 origin=198.51.100.10:3478 rtt_ms=40.3
 
-or `server=... timeout` when no answer arrived. Because every request leaves from the
+or `server=... timeout` when no answer arrived (rtt_ms: from the first send of the
+request to its answer). Because every request leaves from the
 same local ip:port, the mapped ports show the NAT's mapping behaviour directly: equal
 for endpoint-independent mapping, different per server for address/port-dependent
 mapping, and their differences are the NAT's port delta.
@@ -96,7 +97,8 @@ def probe(sock, server, timeout, change):
     """One transaction with retransmissions (RFC 8489 style, doubled each time)."""
     txid = os.urandom(12)
     msg = request(txid, change)
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     rto = 0.1
     while True:
         sock.sendto(msg, server)
@@ -112,6 +114,7 @@ def probe(sock, server, timeout, change):
                 break
             answer = parse(data, txid)
             if answer is not None:
+                answer["rtt_ms"] = round((time.monotonic() - started) * 1000, 1)
                 return answer
         if time.monotonic() >= deadline:
             return None
@@ -142,7 +145,7 @@ def main():
         if args.json:
             print(json.dumps(row), flush=True)
         else:
-            words = ["%s=%s" % (k, row[k]) for k in ("server", "local", "mapped", "other", "origin")
+            words = ["%s=%s" % (k, row[k]) for k in ("server", "local", "mapped", "other", "origin", "rtt_ms")
                      if k in row]
             print(" ".join(words + (["timeout"] if "timeout" in row else [])), flush=True)
     return 0 if ok else 1

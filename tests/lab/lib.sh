@@ -175,3 +175,17 @@ stun_probe() { local h=$1; shift; "$NATLAB" exec "$h" "$PY" "$STUNPROBE" --json 
 json_field() { "$PY" -c 'import json,sys
 for l in sys.stdin:
     print(json.loads(l).get(sys.argv[1], "")) if l.strip() else None' "$1"; }
+
+# natdiscovery_verdict FILE Mapping|Filtering: turnutils_natdiscovery's verdict line in
+# FILE as EIM/ADM/APDM or EIF/ADF/APDF ("?" when it has none).
+natdiscovery_verdict() {
+  local line
+  line=$(grep -E "(NAT with|No NAT).*$2" "$1" | tail -n 1)
+  case $line in
+    *"No NAT"*) echo "EIM" ;;
+    *"Endpoint Independent $2"*) echo "EI${2:0:1}" ;;
+    *"Address and Port Dependent $2"*) echo "APD${2:0:1}" ;;
+    *"Address Dependent $2"*) echo "AD${2:0:1}" ;;
+    *) echo "?" ;;
+  esac
+}

@@ -42,19 +42,6 @@ done
 wait
 lab_log "natdiscovery on ${#EXPECT[@]} sites in parallel: $(since "$t0") s"
 
-# natdiscovery's verdict lines -> EIM/ADM/APDM, EIF/ADF/APDF
-verdict() { # FILE Mapping|Filtering
-  local line
-  line=$(grep -E "(NAT with|No NAT).*$2" "$1" | tail -n 1)
-  case $line in
-    *"No NAT"*) echo "EIM" ;;
-    *"Endpoint Independent $2"*) echo "EI${2:0:1}" ;;
-    *"Address and Port Dependent $2"*) echo "APD${2:0:1}" ;;
-    *"Address Dependent $2"*) echo "AD${2:0:1}" ;;
-    *) echo "?" ;;
-  esac
-}
-
 # --- port delta: one socket, four server endpoints, in order ----------------------------
 # Run after natdiscovery: a symseq router's counter is shared by all its flows.
 probe_deltas() { # HOST -> "mapped_ip deltas..." e.g. "203.0.113.16 +1 +1 +1"
@@ -88,8 +75,8 @@ TABLE="$LAB_RESULTS_DIR/nat_behaviour.md"
 for row in "${EXPECT[@]}"; do
   read -r name spec want_map want_filt want_delta <<<"$row"
   f=$OUT/$name.txt
-  map=$(verdict "$f" Mapping)
-  filt=$(verdict "$f" Filtering)
+  map=$(natdiscovery_verdict "$f" Mapping)
+  filt=$(natdiscovery_verdict "$f" Filtering)
   refl=$(grep -m1 'UDP reflexive addr' "$f" | sed 's/.*addr: *//')
   if grep -q 'No NAT!' "$f"; then nonat=yes; else nonat=no; fi
   read -r pip deltas <<<"$(probe_deltas "$name-h1")"
