@@ -1,5 +1,7 @@
 #include "rpc/peer_target.hpp"
 
+#include "rpc/json_body.hpp"
+
 namespace p2pd::rpc {
 
 Result<peer::PeerTarget> parse_peer_target(const std::string& to, const peer::AddressBook* book) {
@@ -22,6 +24,12 @@ Result<std::optional<peer::PathKind>> parse_forced_path(const std::string& path)
   if (path == "udp") return std::optional<peer::PathKind>{peer::PathKind::udp};
   if (path == "tcp") return std::optional<peer::PathKind>{peer::PathKind::tcp};
   return Error{"bad_request", "\"path\" must be \"udp\", \"tcp\" or \"any\""};
+}
+
+Result<peer::PeerTarget> target_field(const nlohmann::json& body, const peer::AddressBook* book) {
+  auto to = string_field(body, "to");
+  if (!to) return to.error();
+  return parse_peer_target(*to, book);
 }
 
 }  // namespace p2pd::rpc

@@ -73,9 +73,7 @@ void add_peer_routes(Router& router, ApiContext& ctx) {
   router.add("POST", "/v1/sessions", [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams&) {
     auto body = parse_body(req);
     if (!body) return send_v1_error(res, body.error());
-    auto to = string_field(*body, "to");
-    if (!to) return send_v1_error(res, to.error());
-    auto target = parse_peer_target(*to, ctx.core.book);
+    auto target = target_field(*body, ctx.core.book);
     if (!target) return send_v1_error(res, target.error());
     if (body->contains("path")) {
       auto path = string_field(*body, "path");

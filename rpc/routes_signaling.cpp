@@ -26,9 +26,7 @@ void add_signaling_routes(Router& router, ApiContext& ctx) {
                                                   const RouteParams&) {
     auto body = parse_body(req);
     if (!body) return send_v1_error(res, body.error());
-    auto to = string_field(*body, "to");
-    if (!to) return send_v1_error(res, to.error());
-    auto target = parse_peer_target(*to, ctx.core.book);
+    auto target = target_field(*body, ctx.core.book);
     if (!target) return send_v1_error(res, target.error());
     std::string text = "ping";
     if (auto it = body->find("text"); it != body->end()) {

@@ -1,8 +1,9 @@
 """Peer pipes between real daemons on this host: GET /open/<c>/self and P2PD's test
 string, POST /v1/pipes with "to" to another daemon, bytes both ways, the incoming pipe
 "in.<c>.<n>" on the other daemon, "peer" details, errors, both ends forwarded to loopback
-ports carrying a large stream (SHA-256 checked both ways), and a reader that stops
-reading: the writer is slowed, both daemons' memory stays bounded and nothing is lost.
+ports carrying 1 GiB one way and 4 MiB the other at once (SHA-256 checked), and a reader that stops
+reading: the writer is slowed, both daemons' memory stays bounded and nothing is lost; a
+half-closed forward stays up while the other direction still carries bytes.
 Daemons are dialed at 127.0.0.1 only (peer addresses are rewritten to that candidate)."""
 import hashlib
 import os
@@ -15,7 +16,7 @@ from p2pd_harness import Daemon, main
 from test_peer_sessions import loopback_address, random_key_text, with_key
 
 SANITIZED = os.environ.get("P2PD_SANITIZED", "0") not in ("", "0", "OFF", "FALSE")
-BIG = (16 if SANITIZED else 256) << 20
+BIG = (16 if SANITIZED else 1024) << 20  # 1 GiB: the issue's proof
 TEST_LINE = "long_p2pd_test_string_abcd123\n"
 TEST_ANSWER = "p2pd test string\r\n\r\n"
 
@@ -85,6 +86,15 @@ class PeerPipes(unittest.TestCase):
         r = d.request("POST", "/v1/pipes/%s/forward" % pipe, {"listen": "127.0.0.1:0"})
         self.assertEqual(r.status, 201, r.body)
         return r.json()["port"]
+
+    def wait_connected(self, d, pipe):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            attachment = d.get("/v1/pipes/" + pipe).json()["pipe"].get("attachment") or {}
+            if attachment.get("connected"):
+                return
+            time.sleep(0.02)
+        self.fail("the forward of %s got no connection" % pipe)
 
     def close(self, d, pipe):
         d.request("DELETE", "/v1/pipes/" + pipe)
@@ -188,6 +198,8 @@ class PeerPipes(unittest.TestCase):
             port_b = self.forward(self.b, theirs)
             ca = socket.create_connection(("127.0.0.1", port_a))
             cb = socket.create_connection(("127.0.0.1", port_b))
+            self.wait_connected(self.a, "big")
+            self.wait_connected(self.b, theirs)
             results = {}
 
             def pump(sock, seed, size, key):
@@ -231,6 +243,45 @@ class PeerPipes(unittest.TestCase):
             cb.close()
         finally:
             self.close(self.a, "big")
+
+    def test_a_half_closed_forward_lives_while_bytes_flow(self):
+        """One side sends its request and shuts down its write; the answer trickles back
+        for longer than the relay's half-close limit (10 s of silence) and all arrives."""
+        self.open_pipe(self.a, "half", self.b_addr)
+        try:
+            theirs = self.incoming(self.b, "half")["name"]
+            ca = socket.create_connection(("127.0.0.1", self.forward(self.a, "half")))
+            cb = socket.create_connection(("127.0.0.1", self.forward(self.b, theirs)))
+            # Both relays hold their connection before the FIN travels: a pipe whose remote
+            # finishes before its forward is connected is closed for sending (remote_closed).
+            self.wait_connected(self.a, "half")
+            self.wait_connected(self.b, theirs)
+            ca.sendall(b"request")
+            ca.shutdown(socket.SHUT_WR)
+            cb.settimeout(10)
+            got = b""
+            while len(got) < 7:
+                got += cb.recv(100)
+            self.assertEqual(got, b"request")
+            self.assertEqual(cb.recv(100), b"")  # the FIN came through
+            ca.settimeout(10)
+            start = time.monotonic()
+            answer = b""
+            for i in range(12):  # 12 x 1 s: past the 10 s limit, never 10 s silent
+                cb.sendall(b"part%02d;" % i)
+                want = 7 * (i + 1)
+                while len(answer) < want:
+                    data = ca.recv(100)
+                    self.assertTrue(data, "relay closed after %.1f s" % (time.monotonic() - start))
+                    answer += data
+                time.sleep(1)
+            cb.shutdown(socket.SHUT_WR)
+            self.assertEqual(ca.recv(100), b"")
+            self.assertEqual(answer, b"".join(b"part%02d;" % i for i in range(12)))
+            ca.close()
+            cb.close()
+        finally:
+            self.close(self.a, "half")
 
     def test_slow_reader_slows_the_writer_and_memory_stays_bounded(self):
         self.open_pipe(self.a, "slow", self.b_addr)
