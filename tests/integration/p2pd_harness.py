@@ -153,6 +153,9 @@ class Daemon:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
+        # `with Daemon().start() as d` must not start a second process and lose the first
+        if self.proc is not None and self.proc.poll() is None:
+            return self
         return self.start()
 
     def __exit__(self, *exc):
