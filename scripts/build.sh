@@ -17,6 +17,8 @@ jobs=${P2PD_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # ccache, when a developer has it installed, shares compiled objects between checkouts.
 if command -v ccache >/dev/null 2>&1 && [ "${P2PD_NO_CCACHE:-0}" != 1 ]; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+  # -g embeds the build directory; without this every checkout misses the cache.
+  export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
   args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
 mkdir -p build
