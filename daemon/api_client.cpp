@@ -117,4 +117,15 @@ int report_error(const Error& error) {
   return exit_code_for(error);
 }
 
+int run_json_request(const ClientOptions& options, const std::string& method, const std::string& path,
+                     const nlohmann::json& body, bool raw, const std::function<void(const nlohmann::json&)>& human) {
+  auto client = ApiClient::connect(options);
+  if (!client.ok()) return report_error(client.error());
+  auto r = client->request_json(method, path, body);
+  if (!r.ok()) return report_error(r.error());
+  if (raw) std::puts(r->dump(2).c_str());
+  else human(*r);
+  return 0;
+}
+
 }  // namespace p2pd::daemon

@@ -3,6 +3,7 @@
 // $P2PD_API (then only there), else unix:/run/p2pd/api.sock, unix:<default state
 // dir>/api.sock and 127.0.0.1:12333 in that order. Over TCP the token is sent from
 // $P2PD_TOKEN or <state dir>/api.token.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -49,5 +50,9 @@ class ApiClient {
 int exit_code_for(const Error& error);
 // Prints "p2pd: <message>" to stderr and returns exit_code_for(error).
 int report_error(const Error& error);
+// One JSON request of a client subcommand: connects, sends, and prints the answer (the
+// raw JSON with `raw`, else through `human`); returns the exit code (0, or the error's).
+int run_json_request(const ClientOptions& options, const std::string& method, const std::string& path,
+                     const nlohmann::json& body, bool raw, const std::function<void(const nlohmann::json&)>& human);
 
 }  // namespace p2pd::daemon

@@ -17,7 +17,11 @@ using nlohmann::json;
 struct PeersArgs {
   bool json = false;
   std::string name, address;
+  int timeout_ms = 5000;  // refresh: how long the daemon waits for the brokers
 };
+
+// Slack beyond the daemon's own wait for the HTTP round trip.
+constexpr int kClientSlackMs = 2000;
 
 void print_row(const json& p) {
   fmt::print("{:<20} {:<16} {}\n", p.value("name", "?"), p.value("peer_id", "?"), p.value("address", "?"));
@@ -32,26 +36,16 @@ void print_peer(const json& p) {
   for (const auto& g : p.value("groups", json::array())) {
     std::string nics;
     for (const auto& n : g.value("nics", json::array())) nics += (nics.empty() ? "" : ",") + n.get<std::string>();
-    fmt::print("  if {} {} nics {} external {} nat {}\n", g.value("ifindex", 0), g.value("family", "?"), nics,
-               g["external"].is_string() ? g["external"].get<std::string>() : "-", g.value("nat", "?"));
+    std::string delta = "-";
+    if (g.contains("delta") && g["delta"].is_object()) delta = g["delta"].value("type", "?");
+    fmt::print("  if {} {} nics {} external {} nat {} delta {}\n", g.value("ifindex", 0), g.value("family", "?"), nics,
+               g["external"].is_string() ? g["external"].get<std::string>() : "-", g.value("nat", "?"), delta);
   }
 }
 
 int run(const ClientOptions& options, const PeersArgs& args, const std::string& method, const std::string& path,
         const json& body, const std::function<void(const json&)>& human) {
-  auto client = ApiClient::connect(options);
-  if (!client.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", client.error().message.c_str());
-    return exit_code_for(client.error());
-  }
-  auto r = client->request_json(method, path, body);
-  if (!r.ok()) {
-    std::fprintf(stderr, "p2pd: %s\n", r.error().message.c_str());
-    return exit_code_for(r.error());
-  }
-  if (args.json) std::puts(r->dump(2).c_str());
-  else human(*r);
-  return 0;
+  return run_json_request(options, method, path, body, args.json, human);
 }
 
 }  // namespace
@@ -68,15 +62,19 @@ std::function<int()> add_peers_command(CLI::App& app, ClientOptions& client,
   show->add_option("NAME", args->name)->required();
   auto* rm = peers->add_subcommand("rm", "forget a name");
   rm->add_option("NAME", args->name)->required();
-  for (auto* cmd : {peers, add, show, rm}) {
+  auto* refresh = peers->add_subcommand("refresh", "fetch the peer's newest address by its key from the signaling brokers");
+  refresh->add_option("NAME", args->name)->required();
+  refresh->add_option("--timeout-ms", args->timeout_ms, "wait at most this long for the brokers (1-60000)")
+      ->check(CLI::Range(1, 60000));
+  for (auto* cmd : {peers, add, show, rm, refresh}) {
     add_client_options(cmd);
     cmd->add_flag("--json", args->json, "print the raw JSON answer");
   }
 
-  return [&client, peers, add, show, rm, args]() -> int {
+  return [&client, peers, add, show, rm, refresh, args]() -> int {
     if (!peers->parsed()) return -1;
     const PeersArgs& a = *args;
-    if (add->parsed() || show->parsed() || rm->parsed()) {
+    if (add->parsed() || show->parsed() || rm->parsed() || refresh->parsed()) {
       if (auto st = peer::check_book_name(a.name); !st) {  // also keeps the name safe in a path
         std::fprintf(stderr, "p2pd: %s\n", st.error().message.c_str());
         return 2;
@@ -88,6 +86,14 @@ std::function<int()> add_peers_command(CLI::App& app, ClientOptions& client,
         fmt::print("{} {}\n", r.value("created", false) ? "added" : "replaced", r["peer"].value("name", "?"));
       });
     if (show->parsed()) return run(client, a, "GET", path, nullptr, [](const json& r) { print_peer(r["peer"]); });
+    if (refresh->parsed()) {
+      ClientOptions options = client;
+      options.timeout_ms += a.timeout_ms + kClientSlackMs;
+      return run(options, a, "POST", path + "/refresh", {{"timeout_ms", a.timeout_ms}}, [](const json& r) {
+        fmt::print("{} {}\n", r.value("changed", false) ? "changed" : "unchanged", r["peer"].value("name", "?"));
+        print_peer(r["peer"]);
+      });
+    }
     if (rm->parsed())
       return run(client, a, "DELETE", path, nullptr, [&a](const json&) { fmt::print("removed {}\n", a.name); });
     return run(client, a, "GET", "/v1/peers", nullptr, [](const json& r) {

@@ -25,13 +25,7 @@ std::string or_dash(const json& j, const char* key) { return j.contains(key) && 
 int run(ClientOptions options, const PipeArgs& args, const std::string& method, const std::string& path,
         const json& body, const std::function<void(const json&)>& human) {
   options.timeout_ms += args.timeout_ms;  // a recv may wait that long before answering
-  auto client = ApiClient::connect(options);
-  if (!client.ok()) return report_error(client.error());
-  auto r = client->request_json(method, path, body);
-  if (!r.ok()) return report_error(r.error());
-  if (args.json) std::puts(r->dump(2).c_str());
-  else human(*r);
-  return 0;
+  return run_json_request(options, method, path, body, args.json, human);
 }
 
 }  // namespace

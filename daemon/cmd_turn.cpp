@@ -44,17 +44,7 @@ void print_allocation(const json& a) {
 
 int run(const ClientOptions& options, const TurnArgs& args, const std::string& method, const std::string& path,
         const json& body, const std::function<void(const json&)>& human) {
-  auto client = ApiClient::connect(options);
-  if (!client.ok()) {
-    return report_error(client.error());
-  }
-  auto r = client->request_json(method, path, body);
-  if (!r.ok()) {
-    return report_error(r.error());
-  }
-  if (args.json) std::puts(r->dump(2).c_str());
-  else human(*r);
-  return 0;
+  return run_json_request(options, method, path, body, args.json, human);
 }
 
 }  // namespace

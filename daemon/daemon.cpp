@@ -107,9 +107,9 @@ class Daemon {
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
         pipes_(loop_, pipe::PipeLimits{}, &events_, &metrics_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
-        peers_(loop_, identity_, &interfaces_, &status_),
-        peer_pipes_(loop_, peers_, pipes_),
         nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
+        peers_(loop_, identity_, &interfaces_, &nat_, &status_),
+        peer_pipes_(loop_, peers_, pipes_),
         portmap_(loop_, portmap_options(config_.portmap, node_port.port, identity_.peer_id()), &interfaces_, &events_, &status_),
         signal_(loop_, identity_.key_pair(), metrics_, &status_),
         bridge_(loop_),
@@ -154,9 +154,9 @@ class Daemon {
   net::InterfaceService interfaces_;  // /v1/interfaces; publishes net.* events
   pipe::PipeManager pipes_;           // /v1/pipes; before turn_, whose allocations are pipes
   traverse::turn::TurnManager turn_;  // /v1/turn; deallocates at shutdown
-  peer::PeerNode peers_;              // node port, QUIC sessions; /v1/addr, /v1/sessions
-  peer::PeerPipes peer_pipes_;        // peer streams as pipes; /open, POST /v1/pipes "to"
   traverse::NatService nat_;          // /v1/nat; re-classifies on interface changes
+  peer::PeerNode peers_;              // node port, QUIC sessions; /v1/addr (with nat_'s results), /v1/sessions
+  peer::PeerPipes peer_pipes_;        // peer streams as pipes; /open, POST /v1/pipes "to"
   portmap::PortmapNode portmap_;      // maps the node port on the gateway; deletes at shutdown
   signaling::SignalNode signal_;      // MQTT brokers; our address retained; "signaling" in /v1/status
   loop::Bridge bridge_;
@@ -295,9 +295,10 @@ void Daemon::start_peers() {
 }
 
 // Connects to the configured brokers and keeps our address retained on them, published
-// again whenever it changes (interfaces, brokers).
+// again whenever it changes (interfaces, NAT results, brokers).
 void Daemon::start_signaling() {
   interfaces_.subscribe([this](const net::Snapshot&, const std::vector<net::NetChange>&) { publish_own_address(); });
+  nat_.set_on_result([this] { publish_own_address(); });
   peers_.set_signaling(signal_channels(config_.signaling));
   signal_.set_brokers(signal_brokers(config_.signaling));
   publish_own_address();

@@ -9,6 +9,7 @@
 #include "daemon/cmd_peers.hpp"
 #include "daemon/cmd_pipes.hpp"
 #include "daemon/cmd_portmaps.hpp"
+#include "daemon/cmd_signaling.hpp"
 #include "daemon/cmd_nat.hpp"
 #include "daemon/cmd_status.hpp"
 #include "daemon/cmd_turn.hpp"
@@ -56,6 +57,10 @@ int main(int argc, char** argv) {
     add_client_options(cmd, client, nullptr);
   });
 
+  auto signaling_cmd = p2pd::daemon::add_signaling_command(app, client, [&client](CLI::App* cmd) {
+    add_client_options(cmd, client, nullptr);
+  });
+
   auto pipe_cmds = p2pd::daemon::add_pipe_commands(app, client, [&client](CLI::App* cmd) {
     add_client_options(cmd, client, nullptr);
   });
@@ -77,6 +82,7 @@ int main(int argc, char** argv) {
   if (nat_cmd->parsed()) return p2pd::daemon::cmd_nat(client, json, nat_refresh);
   if (int rc = turn_cmd(); rc >= 0) return rc;
   if (int rc = peers_cmd(); rc >= 0) return rc;
+  if (int rc = signaling_cmd(); rc >= 0) return rc;
   if (int rc = pipe_cmds(); rc >= 0) return rc;
   if (int rc = portmaps_cmd(); rc >= 0) return rc;
   return 2;

@@ -107,13 +107,10 @@ void add_book_routes(Router& router, ApiContext& ctx) {
         err.message = "no address record of " + peer::peer_id_of(key) + " on the connected brokers";
       return send_v1_error(res, err);
     }
-    const bool changed = **fetched != e->address;
-    if (changed) {
-      auto put = ctx.core.book->put(p["name"], **fetched, unix_now());
-      if (!put) return send_v1_error(res, put.error());
-      e = ctx.core.book->get(p["name"]);
-    }
-    send_ok(res, {{"changed", changed}, {"peer", e ? entry_json(*e) : json(nullptr)}});
+    // The entry may have been removed or given to another peer while we waited.
+    auto done = ctx.core.book->replace_address(p["name"], key, **fetched, unix_now());
+    if (!done) return send_v1_error(res, done.error());
+    send_ok(res, {{"changed", done->changed}, {"peer", entry_json(done->entry)}});
   });
 
   router.add("DELETE", "/v1/peers/:name", [&ctx](const httplib::Request&, httplib::Response& res, const RouteParams& p) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "core/peer/address_json.hpp"
 #include "core/peer/identity.hpp"
 #include "core/peer/link_json.hpp"
 #include "rpc/peer_target.hpp"
@@ -28,19 +29,14 @@ void add_peer_routes(Router& router, ApiContext& ctx) {
       auto a = peers->own_address();
       if (!a) return a.error();
       auto text = proto::peer::serialize(*a);
-      json groups = json::array();
-      for (const auto& g : a->groups) {
-        json nics = json::array();
-        for (const auto& ip : g.nics) nics.push_back(ip.to_string());
-        groups.push_back({{"ifindex", g.ifindex}, {"family", g.family == proto::peer::Family::v4 ? "ipv4" : "ipv6"},
-                          {"nics", nics}});
-      }
+      auto parts = peer::address_parts_json(*a);
       return json{{"addr", text},
                   {"length", text.size()},
                   {"peer_id", peers->identity().peer_id()},
                   {"key", proto::peer::key_to_text(a->key)},
                   {"ports", a->ports},
-                  {"groups", groups}};
+                  {"signaling", parts["signaling"]},
+                  {"groups", parts["groups"]}};
     });
     if (!r) return send_v1_error(res, r.error());
     send_ok(res, *r);

@@ -75,6 +75,26 @@ Result<bool> AddressBook::put(std::string_view name, std::string_view address, s
   return fresh;
 }
 
+Result<AddressBook::Refreshed> AddressBook::replace_address(std::string_view name, const proto::peer::Key& key,
+                                                            std::string_view address, std::int64_t now_unix_s) {
+  auto parsed = proto::peer::parse(address);
+  if (!parsed) return Error{"bad_request", parsed.error().message};
+  if (parsed->key != key) return Error{"bad_request", "the refreshed address is another peer's"};
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(name);
+  if (it == entries_.end())
+    return Error{"not_found", "no peer named \"" + std::string(name) + "\" in the address book (removed meanwhile?)"};
+  if (it->second.parsed.key != key)
+    return Error{"conflict", "\"" + std::string(name) + "\" was given another peer's address meanwhile; not refreshed"};
+  std::string text = proto::peer::serialize(*parsed);
+  if (text == it->second.address) return Refreshed{it->second, false};
+  BookEntry entry{std::string(name), std::move(text), std::move(*parsed), now_unix_s};
+  auto next = entries_;
+  next.insert_or_assign(std::string(name), entry);
+  if (auto st = commit(std::move(next)); !st) return st.error();
+  return Refreshed{std::move(entry), true};
+}
+
 Status AddressBook::remove(std::string_view name) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(name);

@@ -51,6 +51,20 @@ class AddressBook {
   // not_found when absent, io when the write failed.
   Status remove(std::string_view name);
 
+  // What a refresh found: the entry as it is now, and whether its address changed.
+  struct Refreshed {
+    BookEntry entry;
+    bool changed = false;
+  };
+  // A refresh's write: replaces the address of the entry `name` only if it still exists
+  // and still names `key`, checked under the same lock as the write. A refresh that
+  // waited on the brokers therefore never re-creates a name removed meanwhile, nor
+  // overwrites an entry that a PUT gave to another peer. An unchanged address writes
+  // nothing. Errors: not_found (the name is gone), conflict (it names another key now),
+  // bad_request (the address does not parse or is not `key`'s), io.
+  Result<Refreshed> replace_address(std::string_view name, const proto::peer::Key& key, std::string_view address,
+                                    std::int64_t now_unix_s);
+
   // What every "peer address or book name" argument goes through: text spelled like an
   // address is parsed; anything else is looked up. Errors: bad_address, bad_request
   // (neither an address nor a valid name), not_found (no such name).

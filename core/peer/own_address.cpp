@@ -1,6 +1,7 @@
 #include "core/peer/own_address.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/net/address_scope.hpp"
 
@@ -50,11 +51,64 @@ std::optional<proto::peer::Group> group_of(const net::Interface& nic, net::Famil
   return g;
 }
 
+proto::peer::NatType nat_type_of(traverse::NatType t) {
+  using T = traverse::NatType;
+  using P = proto::peer::NatType;
+  switch (t) {
+    case T::open: return P::open;
+    case T::udp_firewall: return P::udp_firewall;
+    case T::blocked: return P::blocked;
+    case T::full_cone: return P::full_cone;
+    case T::restricted_cone: return P::restricted_cone;
+    case T::port_restricted_cone: return P::port_restricted_cone;
+    case T::symmetric: return P::symmetric;
+    case T::unknown: return P::unknown;
+  }
+  return P::unknown;
+}
+
+std::optional<proto::peer::Delta> delta_of(traverse::DeltaType t, int value) {
+  using T = traverse::DeltaType;
+  using P = proto::peer::DeltaType;
+  const bool fits = value >= -proto::peer::kMaxDelta && value <= proto::peer::kMaxDelta;
+  switch (t) {
+    case T::equal: return proto::peer::Delta{P::equal, 0};
+    case T::preserving: return fits ? std::optional(proto::peer::Delta{P::preserving, value}) : std::nullopt;
+    case T::independent: return fits ? std::optional(proto::peer::Delta{P::independent, value}) : std::nullopt;
+    case T::dependent: return fits ? std::optional(proto::peer::Delta{P::dependent, value}) : std::nullopt;
+    case T::random: return proto::peer::Delta{P::random, 0};
+    case T::not_applicable: return proto::peer::Delta{P::not_applicable, 0};
+    case T::unknown: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void add_nat(proto::peer::Group& g, const traverse::NatResult& r, std::optional<std::uint16_t> node_port) {
+  g.nat = nat_type_of(r.type);
+  g.delta = delta_of(r.delta, r.delta_value);
+  if (!r.confirmed || !r.external || r.external->family != r.family) return;
+  g.external = to_proto(*r.external);
+  if (node_port && r.delta == traverse::DeltaType::preserving) {
+    const int port = *node_port + r.delta_value;
+    if (port >= 1 && port <= 65535 && port != *node_port) g.external_port = static_cast<std::uint16_t>(port);
+  }
+}
+
+const traverse::NatResult* nat_for(const net::Interface& nic, const proto::peer::Group& g, net::Family family,
+                                   const std::vector<traverse::NatResult>& nat) {
+  for (const auto& r : nat) {
+    if (r.interface != nic.name || r.family != family || !r.local) continue;
+    if (std::find(g.nics.begin(), g.nics.end(), to_proto(r.local->address)) != g.nics.end()) return &r;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 proto::peer::PeerAddress own_address(const proto::peer::Key& key, std::vector<std::uint16_t> ports,
                                      const net::Snapshot& interfaces,
-                                     std::vector<proto::peer::Channel> signaling) {
+                                     std::vector<proto::peer::Channel> signaling,
+                                     const std::vector<traverse::NatResult>& nat) {
   proto::peer::PeerAddress out;
   out.key = key;
   out.ports = std::move(ports);
@@ -70,7 +124,11 @@ proto::peer::PeerAddress own_address(const proto::peer::Key& key, std::vector<st
     });
     for (const auto* nic : nics) {
       if (out.groups.size() == proto::peer::kMaxGroups) break;
-      if (auto g = group_of(*nic, family)) out.groups.push_back(std::move(*g));
+      auto g = group_of(*nic, family);
+      if (!g) continue;
+      if (const auto* r = nat_for(*nic, *g, family, nat))
+        add_nat(*g, *r, out.ports.empty() ? std::nullopt : std::optional(out.ports.front()));
+      out.groups.push_back(std::move(*g));
     }
   }
   return out;

@@ -14,8 +14,8 @@ quic::KeyPair quic_key_pair(const Identity& identity) {
 }
 
 PeerNode::PeerNode(loop::Loop& loop, const Identity& identity, const net::InterfaceService* interfaces,
-                   observe::StatusBoard* status)
-    : loop_(loop), identity_(identity), interfaces_(interfaces), status_(status) {}
+                   const traverse::NatService* nat, observe::StatusBoard* status)
+    : loop_(loop), identity_(identity), interfaces_(interfaces), nat_(nat), status_(status) {}
 
 Status PeerNode::start(PeerServiceOptions options, PeerService::IncomingFn on_incoming) {
   auto fail = [&](Error e) -> Status {
@@ -45,8 +45,9 @@ void PeerNode::stop() {
 Result<proto::peer::PeerAddress> PeerNode::own_address() const {
   if (!service_) return Error{"unavailable", "the node port is not bound (see \"peers\" in /v1/status)"};
   static const net::Snapshot kNone;
+  static const std::vector<traverse::NatResult> kNoNat;
   return peer::own_address(identity_.public_key(), {service_->port()}, interfaces_ ? interfaces_->snapshot() : kNone,
-                          signaling_);
+                           signaling_, nat_ ? nat_->results() : kNoNat);
 }
 
 }  // namespace p2pd::peer

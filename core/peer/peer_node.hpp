@@ -1,6 +1,7 @@
 #pragma once
 // The daemon's peer subsystem as the API sees it: this identity's PeerService on the node
-// port (once started), the own peer address built from the current interfaces, and the
+// port (once started), the own peer address built from the current interfaces and NAT
+// results, and the
 // "peers" readiness line. Exists for the daemon's whole life, so routes can hold a pointer
 // before the service is started and after it stopped. Loop thread only.
 #include <memory>
@@ -12,13 +13,15 @@
 #include "core/observe/status_board.hpp"
 #include "core/peer/identity.hpp"
 #include "core/peer/peer_service.hpp"
+#include "core/traverse/nat_service.hpp"
 
 namespace p2pd::peer {
 
 class PeerNode {
  public:
+  // `interfaces`, `nat` and `status` may be null.
   PeerNode(loop::Loop& loop, const Identity& identity, const net::InterfaceService* interfaces,
-           observe::StatusBoard* status);
+           const traverse::NatService* nat, observe::StatusBoard* status);
 
   // Binds the node port (UDP and TCP, IPv4 and IPv6 where the host has them). A failure
   // leaves the subsystem "degraded" with the reason and is returned; the daemon goes on
@@ -29,7 +32,8 @@ class PeerNode {
 
   PeerService* service() { return service_.get(); }
   const Identity& identity() const { return identity_; }
-  // This daemon's address: key, node port, NIC candidates, signaling channels. Error
+  // This daemon's address: key, node port, NIC candidates with the NAT classifier's
+  // newest results, signaling channels. Error
   // "unavailable" while the node port is not bound.
   Result<proto::peer::PeerAddress> own_address() const;
   // The brokers our address names as its signaling channels (the daemon's config).
@@ -39,6 +43,7 @@ class PeerNode {
   loop::Loop& loop_;
   const Identity& identity_;
   const net::InterfaceService* interfaces_;
+  const traverse::NatService* nat_;
   observe::StatusBoard* status_;
   std::unique_ptr<PeerService> service_;
   std::vector<proto::peer::Channel> signaling_;

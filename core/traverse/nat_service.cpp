@@ -155,6 +155,7 @@ void NatService::on_result(NatResult r) {
     });
     set_status();
   }
+  if (on_result_) on_result_();
 }
 
 void NatService::set_status() {

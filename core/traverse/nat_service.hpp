@@ -5,8 +5,10 @@
 // are cached with their time and re-made when the interfaces change (InterfaceService)
 // and on refresh() (POST /v1/nat/refresh). A new run replaces a running one. Each
 // finished result is published as "nat.classified"; one whose type or external address
-// differs from the one before also as "nat.changed". Loop thread only.
+// differs from the one before also as "nat.changed", and handed to the result listener
+// (the daemon re-publishes its address). Loop thread only.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +47,9 @@ class NatService {
   void close();    // stops: pending probes are dropped, results kept
   // New STUN servers (a config reload): classifies again with them.
   void set_servers(std::vector<std::string> servers);
+  // Called after each finished result is stored in results() (and after stale ones are
+  // dropped at the end of a run), on the loop thread.
+  void set_on_result(std::function<void()> fn) { on_result_ = std::move(fn); }
 
   // The newest finished result per interface and family, in interface order.
   const std::vector<NatResult>& results() const { return results_; }
@@ -85,6 +90,7 @@ class NatService {
   std::size_t jobs_pending_ = 0;
   bool running_ = false, closed_ = false, subscribed_ = false;
   std::uint64_t runs_ = 0, refreshed_at_ms_ = 0, finished_at_ms_ = 0;
+  std::function<void()> on_result_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

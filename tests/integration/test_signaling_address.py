@@ -1,9 +1,12 @@
 """Address publication and signaling between two real daemons through a local mosquitto
 (docs/API.md, "Signaling"): each keeps its signed address retained on the broker, a book
 entry is refreshed by key alone (POST /v1/peers/<name>/refresh), a changed address (a
-broker added by SIGHUP) is published again, and POST /v1/signaling/ping reaches the
-other daemon and comes back."""
+broker added by SIGHUP) is published again, POST /v1/signaling/ping reaches the
+other daemon and comes back, the CLI's `p2pd peers refresh` and `p2pd signaling ping`,
+and a refresh racing a DELETE of its entry never brings the entry back."""
+import json
 import signal
+import threading
 import time
 import unittest
 
@@ -131,6 +134,103 @@ class SignalingBetweenDaemons(unittest.TestCase):
             time.sleep(0.05)
         r = a.request("POST", "/v1/signaling/ping", body={"to": addr_b})
         self.assertEqual((r.status, r.json()["error"]), (502, "unreachable"), r.body)
+
+    def test_cli_refresh_and_ping(self):
+        m1 = self.keep(Broker()).start()
+        a, b = self.daemon(m1), self.daemon(m1)
+        wait_connected(a, 1)
+        wait_connected(b, 1)
+        api = ["--api", "unix:" + b.unix_path()]
+        addr_a = a.get("/v1/addr").json()["addr"]
+        id_a = a.get("/v1/status").json()["identity"]["peer_id"]
+        self.assertEqual(b.request("PUT", "/v1/peers/a", body={"address": with_port(addr_a, 1)}).status, 201)
+
+        r = b.cli("peers", "refresh", "a", *api)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("changed a", r.stdout)
+        self.assertIn(addr_a, r.stdout)
+        self.assertEqual(b.get("/v1/peers/a").json()["peer"]["address"], addr_a)
+        r = b.cli("peers", "refresh", "a", "--timeout-ms", "2000", "--json", *api)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual((j["changed"], j["peer"]["address"]), (False, addr_a))
+        r = b.cli("peers", "refresh", "nobody", *api)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("address book", r.stderr)
+        r = b.cli("peers", "refresh", "bad/name", *api)
+        self.assertEqual(r.returncode, 2)
+        r = b.cli("peers", "refresh", "a", "--timeout-ms", "0", *api)
+        self.assertEqual(r.returncode, 2)
+
+        r = b.cli("signaling", "ping", "a", "--text", "hi a", *api)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("pong from " + id_a + " via " + m1.address, r.stdout)
+        self.assertTrue(r.stdout.rstrip().endswith(": hi a"), r.stdout)
+        r = b.cli("signaling", "ping", addr_a, "--json", *api)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual((json.loads(r.stdout)["peer_id"], json.loads(r.stdout)["text"]), (id_a, "ping"))
+        r = b.cli("signaling", "ping", "nobody", *api)
+        self.assertEqual(r.returncode, 1)
+        r = b.cli("signaling", "ping", "p2pd1_bad", *api)
+        self.assertEqual(r.returncode, 2)
+        r = b.cli("signaling", *api)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("signaling ready", r.stdout)
+        self.assertIn(m1.address, r.stdout)
+        r = b.cli("signaling", "--json", *api)
+        self.assertEqual(json.loads(r.stdout)["brokers"][0]["state"], "connected")
+        silent = self.keep(Daemon()).start()  # no brokers
+        r = b.cli("signaling", "ping", silent.get("/v1/addr").json()["addr"], "--timeout-ms", "500", *api)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("p2pd:", r.stderr)
+        r = silent.cli("signaling", "ping", addr_a, "--api", "unix:" + silent.unix_path())
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("signaling is off", r.stderr)
+
+    def test_refresh_racing_delete_does_not_bring_the_entry_back(self):
+        m1 = self.keep(Broker()).start()
+        a, b = self.daemon(m1), self.daemon(m1)
+        wait_connected(a, 1)
+        wait_connected(b, 1)
+        stale = with_port(a.get("/v1/addr").json()["addr"], 1)
+        # A fetch answers 300 ms after the first record arrives: a DELETE 100 ms after the
+        # refresh started lands while it waits. Repeat until the race was hit at least once.
+        raced = 0
+        for _ in range(10):
+            self.assertEqual(b.request("PUT", "/v1/peers/a", body={"address": stale}).status, 201)
+            result = {}
+            t = threading.Thread(target=lambda: result.update(
+                r=b.request("POST", "/v1/peers/a/refresh", body={"timeout_ms": 3000})))
+            t.start()
+            time.sleep(0.1)
+            self.assertEqual(b.request("DELETE", "/v1/peers/a").status, 200)
+            t.join(10)
+            r = result["r"]
+            self.assertIn(r.status, (200, 404), r.body)
+            self.assertEqual(b.get("/v1/peers/a").status, 404, "the refresh re-created the deleted entry")
+            self.assertEqual(b.get("/v1/peers").json()["peers"], [])
+            if r.status == 404:
+                raced += 1
+                self.assertEqual(r.json()["error"], "not_found")
+                self.assertIn("removed meanwhile", r.json()["message"])
+                if raced == 3:
+                    break
+        self.assertGreater(raced, 0, "the DELETE never came while the refresh waited")
+
+        # An entry given to another peer while the refresh waited is left alone.
+        other = b.get("/v1/addr").json()["addr"]
+        self.assertEqual(b.request("PUT", "/v1/peers/a", body={"address": stale}).status, 201)
+        result = {}
+        t = threading.Thread(target=lambda: result.update(
+            r=b.request("POST", "/v1/peers/a/refresh", body={"timeout_ms": 3000})))
+        t.start()
+        time.sleep(0.1)
+        self.assertEqual(b.request("PUT", "/v1/peers/a", body={"address": other}).status, 200)
+        t.join(10)
+        self.assertIn(result["r"].status, (200, 409), result["r"].body)
+        if result["r"].status == 409:
+            self.assertEqual(result["r"].json()["error"], "conflict")
+        self.assertEqual(b.get("/v1/peers/a").json()["peer"]["address"], other)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,11 @@
 #    handed to the third daemon it is dropped as undecryptable; replayed to its
 #    recipient it is dropped as a duplicate (forging is unit-tested: test_signaling_mqtt);
 #  - one broker of two down: pings still work;
-#  - the remaining broker restarted: pings fail while it is down, work after reconnect.
+#  - the remaining broker restarted: pings fail while it is down, work after reconnect;
+#  - the published address carries the NAT classifier's results (a and b use the lab's
+#    STUN servers): the refreshed address of b names the symmetric site's external
+#    address and type, and after b's NAT changes (UDP to STUN dropped: blocked) the next
+#    refresh sees the address b published again.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 lab_init labsig
 
@@ -32,12 +36,12 @@ start_broker1() {
 }
 stop_pid() { kill -TERM "$1" 2>/dev/null || true; for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; kill -KILL "$1" 2>/dev/null || true; }
 
-start_daemon() { # NAME HOST BROKERS-JSON
-  local dir=$WORK/$1
+start_daemon() { # NAME HOST BROKERS-JSON [STUN-JSON]
+  local dir=$WORK/$1 stun=${4:-'{"servers": []}'}
   mkdir -p "$dir"
   cat >"$dir/config.json" <<EOF
 {"api": {"listen": ["unix:$dir/api.sock"]}, "log": {"level": "debug"},
- "stun": {"servers": []}, "turn": {"servers": []}, "portmap": {"enabled": false},
+ "stun": $stun, "turn": {"servers": []}, "portmap": {"enabled": false},
  "signaling": {"mqtt": {"brokers": $3}}}
 EOF
   lab_start_daemon "$dir" "$2"
@@ -59,6 +63,17 @@ wait_connected() { # NAME N SECONDS
 metric() { # NAME REASON: p2pd_signal_dropped_total{reason=REASON}
   api "$1" GET /metrics | awk -v r="reason=\"$2\"" 'index($0, "p2pd_signal_dropped_total{") == 1 && index($0, r) { print $2 }' | head -1
 }
+# IPv4 group (the lab hosts have one interface) of an address or book entry, read from stdin.
+v4group() { jf '[g for g in j["groups"] if g["family"] == "ipv4"][0]'; }
+nat_line() { jf 'str(j["external"]) + " " + j["nat"] + " " + str((j["delta"] or {}).get("type"))'; }
+wait_nat() { # NAME TYPE SECONDS: until NAME's own address shows TYPE on its IPv4 group
+  for _ in $(seq $(($3 * 10))); do
+    [ "$(api "$1" GET /v1/addr | v4group | jf 'j["nat"]')" = "$2" ] && return 0
+    sleep 0.1
+  done
+  api "$1" GET /v1/addr
+  return 1
+}
 ping() { # FROM TO-NAME [TEXT]
   api "$1" POST /v1/signaling/ping "{\"to\": \"$2\", \"text\": \"${3:-ping}\", \"timeout_ms\": 4000}"
 }
@@ -66,12 +81,18 @@ ping() { # FROM TO-NAME [TEXT]
 start_broker2
 for _ in $(seq 50); do lab_exec srv ss -ltn | grep -q ":$MQTT2_PORT " && break; sleep 0.1; done
 BOTH="[\"$MQTT:$MQTT_PORT\", \"$MQTT:$MQTT2_PORT\"]"
-start_daemon a pr-h1 "$BOTH"
-start_daemon b sym-h1 "$BOTH"
+# Short STUN schedules: a blocked result must come within a few seconds.
+STUN="{\"servers\": [\"$STUN1:$STUN_PORT\", \"$STUN2:$STUN_PORT\"], \"rto_ms\": 100, \"rc\": 3, \"rm\": 4, \"timeout_ms\": 1500, \"filter_timeout_ms\": 800}"
+start_daemon a pr-h1 "$BOTH" "$STUN"
+start_daemon b sym-h1 "$BOTH" "$STUN"
 start_daemon c pub-h1 "[\"$MQTT:$MQTT_PORT\"]"
 check "a: both brokers connected" wait_connected a 2 10
 check "b: both brokers connected" wait_connected b 2 10
 check "c: its broker connected" wait_connected c 1 10
+# a and b publish their address again once classified: wait for it, so that the
+# addresses below are the final ones.
+check "a's own address: classified port_restricted_cone" wait_nat a port_restricted_cone 20
+check "b's own address: classified symmetric" wait_nat b symmetric 20
 
 ADDR_A=$(api a GET /v1/addr | jf 'j["addr"]')
 ADDR_B=$(api b GET /v1/addr | jf 'j["addr"]')
@@ -93,6 +114,30 @@ r=$(api a POST /v1/peers/b2/refresh '{"timeout_ms": 3000}')
 # refresh must give the one b shows now, which b published again when it changed.
 check_eq "a refreshes b's address by key from the broker" "$(status) $(echo "$r" | jf 'j["peer"]["address"]')" \
   "200 $(api b GET /v1/addr | jf 'j["addr"]')"
+
+# --- the published address carries the NAT results -------------------------------------------
+check_eq "a's own address: the pr site's external address, type and delta" \
+  "$(api a GET /v1/addr | v4group | nat_line)" "$(lab addr pr) port_restricted_cone equal"
+r=$(api a POST /v1/peers/b2/refresh '{"timeout_ms": 3000}')
+check_eq "a refreshes b: the sym site's external address, symmetric, random delta" \
+  "$(status) $(echo "$r" | jf 'j["peer"]' | v4group | nat_line)" "200 $(lab addr sym) symmetric random"
+check_eq "the refreshed address is the one b shows" "$(echo "$r" | jf 'j["peer"]["address"]')" \
+  "$(api b GET /v1/addr | jf 'j["addr"]')"
+# b's NAT changes: UDP to the STUN servers dropped at sym-r (signaling is TCP and passes).
+lab_exec sym-r nft -f - <<EOF
+table ip labblock {
+  chain forward {
+    type filter hook forward priority filter - 10; policy accept;
+    ip daddr 198.51.100.0/24 udp dport { $STUN_PORT, $STUN_ALT_PORT } drop
+  }
+}
+EOF
+api b POST /v1/nat/refresh '{}' >/dev/null
+check "b's own address: blocked once UDP to STUN is dropped" wait_nat b blocked 10
+r=$(api a POST /v1/peers/b2/refresh '{"timeout_ms": 3000}')
+check_eq "a refreshes b again: b re-published its address (blocked, no external)" \
+  "$(status) $(echo "$r" | jf 'j["changed"]') $(echo "$r" | jf 'j["peer"]' | v4group | nat_line)" "200 True None blocked None"
+lab_exec sym-r nft delete table ip labblock
 
 # --- a third daemon cannot read -------------------------------------------------------------
 SECRET=secret-$RANDOM$RANDOM

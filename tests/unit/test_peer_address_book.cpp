@@ -188,3 +188,50 @@ TEST_CASE("address book file: strict decoding", "[address_book]") {
   no_time.erase("updated_at");
   CHECK(message_of(file({no_time})).find("updated_at") != std::string::npos);
 }
+
+TEST_CASE("address book: a refresh replaces only the entry it read", "[address_book]") {
+  Disk disk;
+  AddressBook book(disk.fn());
+  proto::peer::Key k1, k2;
+  k1.fill(1);
+  k2.fill(2);
+  REQUIRE(book.put("bob", address_text(1, 1000), 10).ok());
+  const int writes = disk.writes;
+
+  // The same address: unchanged, nothing written.
+  auto same = book.replace_address("bob", k1, address_text(1, 1000), 20);
+  REQUIRE(same.ok());
+  CHECK_FALSE(same->changed);
+  CHECK(same->entry.updated_at == 10);
+  CHECK(disk.writes == writes);
+
+  // A new address of the same key: replaced and persisted.
+  auto moved = book.replace_address("bob", k1, address_text(1, 2000), 30);
+  REQUIRE(moved.ok());
+  CHECK(moved->changed);
+  CHECK(moved->entry.address == address_text(1, 2000));
+  CHECK(book.get("bob")->address == address_text(1, 2000));
+  CHECK(disk.writes == writes + 1);
+
+  // Removed while the refresh waited: the name is not re-created.
+  REQUIRE(book.remove("bob").ok());
+  auto gone = book.replace_address("bob", k1, address_text(1, 3000), 40);
+  REQUIRE_FALSE(gone.ok());
+  CHECK(gone.error().code == "not_found");
+  CHECK_FALSE(book.get("bob"));
+  CHECK(book.size() == 0);
+
+  // Given to another peer meanwhile: left alone.
+  REQUIRE(book.put("bob", address_text(2, 1000), 50).ok());
+  auto other = book.replace_address("bob", k1, address_text(1, 3000), 60);
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.error().code == "conflict");
+  CHECK(book.get("bob")->address == address_text(2, 1000));
+
+  // An address of another key than the one asked for, or one that does not parse.
+  auto wrong = book.replace_address("bob", k2, address_text(1, 3000), 70);
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.error().code == "bad_request");
+  CHECK(book.replace_address("bob", k2, "p2pd1_nope", 70).error().code == "bad_request");
+  CHECK(book.get("bob")->address == address_text(2, 1000));
+}

@@ -21,7 +21,7 @@ std::span<const std::uint8_t> bytes_of(std::string_view s) {
 }
 
 struct SelfNode {
-  SelfNode() : identity(Identity::generate()), pipes(loop, pipe::PipeLimits{}), node(loop, identity, nullptr, nullptr),
+  SelfNode() : identity(Identity::generate()), pipes(loop, pipe::PipeLimits{}), node(loop, identity, nullptr, nullptr, nullptr),
                peer_pipes(loop, node, pipes) {
     PeerServiceOptions o;
     o.bind_v4 = "127.0.0.1";
@@ -126,7 +126,7 @@ TEST_CASE("PeerPipes: no node port gives unavailable", "[peer_pipes]") {
   loop::Loop loop;
   auto identity = Identity::generate();
   pipe::PipeManager pipes(loop, pipe::PipeLimits{});
-  PeerNode node(loop, identity, nullptr, nullptr);
+  PeerNode node(loop, identity, nullptr, nullptr, nullptr);
   PeerPipes peer_pipes(loop, node, pipes);
   std::optional<Result<pipe::PipeInfo>> got;
   peer_pipes.open("x", PeerTarget{true, {}, {}}, {}, [&](Result<pipe::PipeInfo> r) { got = std::move(r); });
