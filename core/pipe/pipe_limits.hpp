@@ -19,7 +19,7 @@ struct PipeLimits {
   std::uint64_t udp_idle_ms = 120000;        // a silent UDP sender pipe expires
   std::uint64_t connect_timeout_ms = 5000;   // opening a TCP pipe
   std::uint64_t linger_ms = 30000;           // a pipe whose remote closed keeps unread messages
-  std::uint64_t close_linger_ms = 5000;      // flushing a closed TCP socket at most this long
+  std::uint64_t close_linger_ms = 5000;      // a closed TCP socket still flushing is given up after this long without progress
   std::size_t relay_high_water = 1024 * 1024;// forward/tunnel buffering before pausing a side
   std::size_t relay_low_water = 256 * 1024;
   std::uint64_t half_close_ms = 10000;       // a half-closed relay idle this long is ended

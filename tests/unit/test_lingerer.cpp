@@ -1,0 +1,147 @@
+// Lingerer: a socket handed over for a graceful close delivers every byte still queued
+// before it is closed — also when the other end had already sent its FIN (both sides of
+// a relay finished while the local program was slow to read).
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/loop/loop.hpp"
+#include "core/loop/tcp.hpp"
+#include "core/loop/timer.hpp"
+#include "core/pipe/lingerer.hpp"
+#include "test_loop_support.hpp"
+
+using namespace p2pd;
+
+namespace {
+
+struct ConnectedPair {
+  loop::Tcp listener;
+  std::optional<loop::Tcp> server;  // the side handed to the Lingerer
+  loop::Tcp client;                 // the "local program"
+
+  explicit ConnectedPair(loop::Loop& loop) : listener(loop), client(loop) {
+    REQUIRE(listener.bind(*net::Endpoint::parse("127.0.0.1:0")).ok());
+    REQUIRE(listener.listen(4, [this](Status st) {
+      REQUIRE(st.ok());
+      auto c = listener.accept();
+      REQUIRE(c.ok());
+      server.emplace(std::move(*c));
+    }).ok());
+    bool connected = false;
+    client.connect(*listener.local_endpoint(), [&](Status st) { connected = st.ok(); });
+    REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return connected && server; }, 2000, 5));
+  }
+};
+
+// Queues more than the kernel buffers take while nobody reads, so most of it is still
+// in libuv's write queue when the socket changes hands.
+constexpr std::size_t kQueued = 16 * 1024 * 1024;
+
+std::size_t read_all(loop::Loop& loop, loop::Tcp& client, bool& eof) {
+  std::size_t got = 0;
+  REQUIRE(client.read_start([&](std::span<const std::uint8_t> b) { got += b.size(); }, [&](Status st) {
+    CHECK(st.ok());
+    eof = true;
+  }).ok());
+  REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return eof; }, 10000, 5));
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("Lingerer: queued bytes arrive although the other end had finished first", "[pipe][lingerer]") {
+  std::signal(SIGPIPE, SIG_IGN);
+  loop::Loop loop;
+  pipe::Lingerer lingerer(loop);
+  ConnectedPair pair(loop);
+
+  // The local program finishes first; our side sees its FIN.
+  bool server_eof = false;
+  pair.client.shutdown();
+  REQUIRE(pair.server->read_start([](std::span<const std::uint8_t>) {}, [&](Status) { server_eof = true; }).ok());
+  REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return server_eof; }, 2000, 5));
+
+  pair.server->write(std::vector<std::uint8_t>(kQueued, 'x'));
+  REQUIRE(pair.server->write_queue_size() > 0);
+  lingerer.adopt(std::move(*pair.server), 5000);
+
+  bool eof = false;
+  CHECK(read_all(loop, pair.client, eof) == kQueued);
+  REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return lingerer.size() == 0; }, 2000, 5));
+  pair.client.close();
+  p2pd::testing::run_loop_until(loop, [] { return false; }, 20, 5);
+}
+
+TEST_CASE("Lingerer: queued bytes arrive, then FIN, and it waits for the other end's FIN", "[pipe][lingerer]") {
+  std::signal(SIGPIPE, SIG_IGN);
+  loop::Loop loop;
+  pipe::Lingerer lingerer(loop);
+  ConnectedPair pair(loop);
+
+  pair.server->write(std::vector<std::uint8_t>(kQueued, 'y'));
+  lingerer.adopt(std::move(*pair.server), 5000);
+
+  bool eof = false;
+  CHECK(read_all(loop, pair.client, eof) == kQueued);
+  // Still lingering: the local program has not finished yet (unread data must not RST).
+  CHECK(lingerer.size() == 1);
+  pair.client.shutdown();
+  REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return lingerer.size() == 0; }, 2000, 5));
+  pair.client.close();
+  p2pd::testing::run_loop_until(loop, [] { return false; }, 20, 5);
+}
+
+TEST_CASE("Lingerer: the deadline closes a socket whose reader never reads", "[pipe][lingerer]") {
+  std::signal(SIGPIPE, SIG_IGN);
+  loop::Loop loop;
+  pipe::Lingerer lingerer(loop);
+  ConnectedPair pair(loop);
+
+  pair.server->write(std::vector<std::uint8_t>(kQueued, 'z'));
+  lingerer.adopt(std::move(*pair.server), 200);
+  const std::uint64_t from = loop.now_ms();
+  REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return lingerer.size() == 0; }, 3000, 5));
+  CHECK(loop.now_ms() - from >= 190);
+  pair.client.close();
+  p2pd::testing::run_loop_until(loop, [] { return false; }, 20, 5);
+}
+
+TEST_CASE("Lingerer: a slow reader that keeps reading outlives the timeout", "[pipe][lingerer]") {
+  std::signal(SIGPIPE, SIG_IGN);
+  loop::Loop loop;
+  pipe::Lingerer lingerer(loop);
+  ConnectedPair pair(loop);
+  constexpr std::size_t kSlow = 4 * 1024 * 1024;
+  pair.server->write(std::vector<std::uint8_t>(kSlow, 's'));
+  lingerer.adopt(std::move(*pair.server), 200);
+
+  // One read callback's worth every 150 ms (each pause shorter than the timeout): the
+  // whole transfer takes several timeouts.
+  std::size_t got = 0;
+  bool eof = false;
+  loop::Timer resume(loop);
+  std::function<void()> read_some = [&] {
+    REQUIRE(pair.client.read_start(
+        [&](std::span<const std::uint8_t> b) {
+          got += b.size();
+          pair.client.read_stop();
+          resume.start(150, 0, read_some);
+        },
+        [&](Status) { eof = true; }).ok());
+  };
+  read_some();
+  const std::uint64_t from = loop.now_ms();
+  REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return eof; }, 20000, 5));
+  CHECK(got == kSlow);
+  CHECK(loop.now_ms() - from > 3 * 200);
+  pair.client.shutdown();
+  REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return lingerer.size() == 0; }, 2000, 5));
+  resume.close();
+  pair.client.close();
+  p2pd::testing::run_loop_until(loop, [] { return false; }, 20, 5);
+}
