@@ -3,17 +3,17 @@ and POST /v1/sessions {"path"} between two real daemons on this host. Over UDP a
 each daemon opens a peer pipe to the other, bytes go both ways, and /v1/pipes/<name> shows
 the path used and the one asked for; a forced path gets a session of its own beside the
 other kind's; a bad path is 400. Daemons are dialed at 127.0.0.1 only."""
-import time
 import unittest
 
 from p2pd_harness import Daemon, main
+from pipe_client import PipeCalls
 from test_peer_sessions import loopback_address
 
 TEST_LINE = "long_p2pd_test_string_abcd123\n"
 TEST_ANSWER = "p2pd test string\r\n\r\n"
 
 
-class PeerPaths(unittest.TestCase):
+class PeerPaths(PipeCalls, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.a = Daemon().start()
@@ -28,42 +28,9 @@ class PeerPaths(unittest.TestCase):
         for d in (cls.a, cls.b):
             d.close()
 
-    def open_pipe(self, d, name, to, path):
-        r = d.request("POST", "/v1/pipes", {"name": name, "to": to, "path": path}, timeout=30)
-        self.assertEqual(r.status, 201, r.body)
-        return r.json()["pipe"]
-
-    def incoming(self, d, stream):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for p in d.get("/v1/pipes").json()["pipes"]:
-                peer = p.get("peer") or {}
-                if peer.get("stream") == stream and peer.get("direction") == "in":
-                    return p
-            time.sleep(0.05)
-        self.fail("no incoming pipe for stream %s" % stream)
-
-    def send(self, d, pipe, text):
-        r = d.request("POST", "/v1/pipes/%s/send" % pipe, {"text": text})
-        self.assertEqual(r.status, 200, r.body)
-
-    def recv_text(self, d, pipe, want):
-        got = ""
-        deadline = time.monotonic() + 10
-        while len(got) < len(want) and time.monotonic() < deadline:
-            r = d.get("/v1/pipes/%s/recv?timeout_ms=2000" % pipe)
-            if r.status == 504:
-                continue
-            self.assertEqual(r.status, 200, r.body)
-            got += r.json()["text"]
-        self.assertEqual(got, want)
-
-    def close(self, d, pipe):
-        d.request("DELETE", "/v1/pipes/" + pipe)
-
     def exchange(self, opener, opener_id, acceptor, acceptor_id, to, name, path):
         """`opener` opens pipe `name` to `acceptor` over `path`; text both ways; the views."""
-        p = self.open_pipe(opener, name, to, path)
+        p = self.open_pipe(opener, name, to, path=path)
         try:
             self.assertEqual(p["peer"]["path"], path, p)
             self.assertEqual(p["peer"]["requested_path"], path, p)

@@ -8,11 +8,11 @@ Daemons are dialed at 127.0.0.1 only (peer addresses are rewritten to that candi
 import hashlib
 import os
 import socket
-import threading
 import time
 import unittest
 
 from p2pd_harness import Daemon, main
+from pipe_client import PipeCalls, stream_both_ways
 from test_peer_sessions import loopback_address, random_key_text, with_key
 
 SANITIZED = os.environ.get("P2PD_SANITIZED", "0") not in ("", "0", "OFF", "FALSE")
@@ -29,14 +29,7 @@ def rss_kib(pid):
     raise AssertionError("no VmRSS for %d" % pid)
 
 
-def pattern(size, seed):
-    """Deterministic bytes, different per seed, generated in 1 MiB chunks."""
-    chunk = hashlib.sha256(seed.encode()).digest() * (1 << 15)
-    for off in range(0, size, len(chunk)):
-        yield chunk[: min(len(chunk), size - off)]
-
-
-class PeerPipes(unittest.TestCase):
+class PeerPipes(PipeCalls, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.a = Daemon().start()
@@ -51,54 +44,6 @@ class PeerPipes(unittest.TestCase):
             d.close()
 
     # -- helpers -------------------------------------------------------------------------
-    def open_pipe(self, d, name, to, **extra):
-        r = d.request("POST", "/v1/pipes", dict({"name": name, "to": to}, **extra), timeout=30)
-        self.assertEqual(r.status, 201, r.body)
-        return r.json()["pipe"]
-
-    def incoming(self, d, stream):
-        """The pipe a daemon made of an incoming stream named `stream`."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for p in d.get("/v1/pipes").json()["pipes"]:
-                peer = p.get("peer") or {}
-                if peer.get("stream") == stream and peer.get("direction") == "in":
-                    return p
-            time.sleep(0.05)
-        self.fail("no incoming pipe for stream %s" % stream)
-
-    def send(self, d, pipe, text):
-        r = d.request("POST", "/v1/pipes/%s/send" % pipe, {"text": text})
-        self.assertEqual(r.status, 200, r.body)
-
-    def recv_text(self, d, pipe, want):
-        got = ""
-        deadline = time.monotonic() + 10
-        while len(got) < len(want) and time.monotonic() < deadline:
-            r = d.get("/v1/pipes/%s/recv?timeout_ms=2000" % pipe)
-            if r.status == 504:
-                continue
-            self.assertEqual(r.status, 200, r.body)
-            got += r.json()["text"]
-        self.assertEqual(got, want)
-
-    def forward(self, d, pipe):
-        r = d.request("POST", "/v1/pipes/%s/forward" % pipe, {"listen": "127.0.0.1:0"})
-        self.assertEqual(r.status, 201, r.body)
-        return r.json()["port"]
-
-    def wait_connected(self, d, pipe):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            attachment = d.get("/v1/pipes/" + pipe).json()["pipe"].get("attachment") or {}
-            if attachment.get("connected"):
-                return
-            time.sleep(0.02)
-        self.fail("the forward of %s got no connection" % pipe)
-
-    def close(self, d, pipe):
-        d.request("DELETE", "/v1/pipes/" + pipe)
-
     # -- tests ---------------------------------------------------------------------------
     def test_open_self_answers_the_test_string(self):
         r = self.a.get("/open/x/self", timeout=30)
@@ -194,50 +139,17 @@ class PeerPipes(unittest.TestCase):
         self.open_pipe(self.a, "big", self.b_addr)
         try:
             theirs = self.incoming(self.b, "big")["name"]
-            port_a = self.forward(self.a, "big")
-            port_b = self.forward(self.b, theirs)
+            port_a = self.forward_port(self.a, "big")
+            port_b = self.forward_port(self.b, theirs)
             ca = socket.create_connection(("127.0.0.1", port_a))
             cb = socket.create_connection(("127.0.0.1", port_b))
             self.wait_connected(self.a, "big")
             self.wait_connected(self.b, theirs)
-            results = {}
-
-            def pump(sock, seed, size, key):
-                h = hashlib.sha256()
-                for chunk in pattern(size, seed):
-                    sock.sendall(chunk)
-                    h.update(chunk)
-                sock.shutdown(socket.SHUT_WR)
-                results[key + ".sent"] = h.hexdigest()
-
-            def drain(sock, key):
-                h = hashlib.sha256()
-                n = 0
-                while True:
-                    data = sock.recv(1 << 20)
-                    if not data:
-                        break
-                    h.update(data)
-                    n += len(data)
-                results[key + ".got"] = h.hexdigest()
-                results[key + ".n"] = n
-
             small = 4 << 20
-            threads = [threading.Thread(target=pump, args=(ca, "a", BIG, "ab")),
-                       threading.Thread(target=pump, args=(cb, "b", small, "ba")),
-                       threading.Thread(target=drain, args=(cb, "ab")),
-                       threading.Thread(target=drain, args=(ca, "ba"))]
-            start = time.monotonic()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(240)
-            elapsed = time.monotonic() - start
-            self.assertFalse(any(t.is_alive() for t in threads), "transfer stalled")
-            self.assertEqual(results["ab.n"], BIG)
-            self.assertEqual(results["ab.got"], results["ab.sent"])
-            self.assertEqual(results["ba.n"], small)
-            self.assertEqual(results["ba.got"], results["ba.sent"])
+            results, elapsed, stalled = stream_both_ways(ca, cb, BIG, small, timeout=240)
+            self.assertFalse(stalled, "transfer stalled: %s" % results)
+            self.assert_streamed(results["ab"], BIG)
+            self.assert_streamed(results["ba"], small)
             print("peer pipe forward: %d MiB in %.1f s (%.0f MiB/s)" % (BIG >> 20, elapsed, (BIG >> 20) / elapsed))
             ca.close()
             cb.close()
@@ -250,8 +162,8 @@ class PeerPipes(unittest.TestCase):
         self.open_pipe(self.a, "half", self.b_addr)
         try:
             theirs = self.incoming(self.b, "half")["name"]
-            ca = socket.create_connection(("127.0.0.1", self.forward(self.a, "half")))
-            cb = socket.create_connection(("127.0.0.1", self.forward(self.b, theirs)))
+            ca = socket.create_connection(("127.0.0.1", self.forward_port(self.a, "half")))
+            cb = socket.create_connection(("127.0.0.1", self.forward_port(self.b, theirs)))
             # Both relays hold their connection before the FIN travels: a pipe whose remote
             # finishes before its forward is connected is closed for sending (remote_closed).
             self.wait_connected(self.a, "half")
@@ -287,8 +199,8 @@ class PeerPipes(unittest.TestCase):
         self.open_pipe(self.a, "slow", self.b_addr)
         try:
             theirs = self.incoming(self.b, "slow")["name"]
-            port_a = self.forward(self.a, "slow")
-            port_b = self.forward(self.b, theirs)
+            port_a = self.forward_port(self.a, "slow")
+            port_b = self.forward_port(self.b, theirs)
             ca = socket.create_connection(("127.0.0.1", port_a))
             cb = socket.create_connection(("127.0.0.1", port_b))
             cb.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)

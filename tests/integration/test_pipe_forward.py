@@ -3,62 +3,18 @@ daemon: a TCP pipe to a server this test runs, its forwarded port carrying bytes
 ways; closing either side closing the other (and the pipe); a UDP pipe's forwarded port
 carrying datagrams exactly; 1 GiB through a forwarded port with its SHA-256 checked; and
 the errors a forward gets (not loopback, twice, unknown pipe)."""
-import hashlib
 import os
 import socket
-import threading
-import time
 import unittest
 
 from p2pd_harness import Daemon, main
+from pipe_client import PipeCalls, recv_exactly, stream_both_ways, wait_for
 
 SANITIZED = os.environ.get("P2PD_SANITIZED", "0") not in ("", "0", "OFF", "FALSE")
 BIG = (64 if SANITIZED else 1024) << 20
 
 
-def wait_for(predicate, timeout=5.0, step=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
-
-
-def pattern(size, seed):
-    """Deterministic bytes in 1 MiB chunks; each chunk differs (its index is in it), so a
-    lost, repeated or reordered chunk changes the digest."""
-    base = hashlib.sha256(seed.encode()).digest() * (1 << 15)
-    for i, off in enumerate(range(0, size, len(base))):
-        chunk = i.to_bytes(8, "big") + base[8:]
-        yield chunk[: min(len(chunk), size - off)]
-
-
-def recv_all(sock, bufsize=1 << 20):
-    """Reads to EOF; returns (byte count, sha256 hex)."""
-    h = hashlib.sha256()
-    n = 0
-    while True:
-        data = sock.recv(bufsize)
-        if not data:
-            return n, h.hexdigest()
-        h.update(data)
-        n += len(data)
-
-
-def recv_exactly(sock, n, timeout=10):
-    sock.settimeout(timeout)
-    got = b""
-    while len(got) < n:
-        data = sock.recv(n - len(got))
-        if not data:
-            break
-        got += data
-    return got
-
-
-class PipeForward(unittest.TestCase):
+class PipeForward(PipeCalls, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.d = Daemon().start()
@@ -67,46 +23,15 @@ class PipeForward(unittest.TestCase):
     def tearDownClass(cls):
         cls.d.close()
 
-    # -- helpers -------------------------------------------------------------------------
-    def tcp_pipe(self, name):
-        """A TCP pipe to a listener of this test; returns the server side's socket."""
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        try:
-            r = self.d.request("POST", "/v1/pipes", {"name": name, "host": "127.0.0.1",
-                                                     "port": listener.getsockname()[1], "proto": "tcp"})
-            self.assertEqual(r.status, 201, r.body)
-            listener.settimeout(5)
-            server_side, _ = listener.accept()
-            return server_side
-        finally:
-            listener.close()
-
-    def forward(self, pipe, listen="127.0.0.1:0"):
-        r = self.d.request("POST", "/v1/pipes/%s/forward" % pipe, {"listen": listen})
-        self.assertEqual(r.status, 201, r.body)
-        body = r.json()
-        self.assertEqual(body["pipe"], pipe)
-        self.assertEqual(body["listen"], "127.0.0.1:%d" % body["port"])
-        return body["port"]
-
-    def pipe_view(self, name):
-        r = self.d.get("/v1/pipes/" + name)
-        return r.json()["pipe"] if r.status == 200 else None
-
-    def gone(self, name):
-        return self.d.get("/v1/pipes/" + name).status == 404
-
     # -- tests ---------------------------------------------------------------------------
     def test_tcp_forward_bytes_both_ways_local_close_closes_the_remote(self):
-        server = self.tcp_pipe("fw1")
+        server = self.tcp_pipe_to_listener(self.d, "fw1", proto="tcp")
         try:
-            port = self.forward("fw1")
-            view = self.pipe_view("fw1")
+            port = self.forward_port(self.d, "fw1")
+            view = self.pipe_view(self.d, "fw1")
             self.assertEqual(view["attachment"]["kind"], "forward", view)
             app = socket.create_connection(("127.0.0.1", port), timeout=5)
-            self.assertTrue(wait_for(lambda: self.pipe_view("fw1")["attachment"]["connected"]))
+            self.assertTrue(wait_for(lambda: self.pipe_view(self.d, "fw1")["attachment"]["connected"]))
             app.sendall(b"to the server\x00\xff")
             self.assertEqual(recv_exactly(server, 15), b"to the server\x00\xff")
             server.sendall(b"to the app\r\n")
@@ -122,32 +47,32 @@ class PipeForward(unittest.TestCase):
             server.settimeout(5)
             self.assertEqual(server.recv(100), b"")
             server.close()
-            self.assertTrue(wait_for(lambda: self.gone("fw1")), self.pipe_view("fw1"))
+            self.assertTrue(wait_for(lambda: self.gone(self.d, "fw1")), self.pipe_view(self.d, "fw1"))
         finally:
             server.close()
             self.d.request("DELETE", "/v1/pipes/fw1")
 
     def test_tcp_forward_remote_close_closes_the_local_program(self):
-        server = self.tcp_pipe("fw2")
+        server = self.tcp_pipe_to_listener(self.d, "fw2", proto="tcp")
         try:
-            port = self.forward("fw2")
+            port = self.forward_port(self.d, "fw2")
             app = socket.create_connection(("127.0.0.1", port), timeout=5)
-            self.assertTrue(wait_for(lambda: self.pipe_view("fw2")["attachment"]["connected"]))
+            self.assertTrue(wait_for(lambda: self.pipe_view(self.d, "fw2")["attachment"]["connected"]))
             server.sendall(b"last words")
             server.close()
             self.assertEqual(recv_exactly(app, 10), b"last words")
             self.assertEqual(app.recv(100), b"")  # FIN passed on
             app.close()
-            self.assertTrue(wait_for(lambda: self.gone("fw2")), self.pipe_view("fw2"))
+            self.assertTrue(wait_for(lambda: self.gone(self.d, "fw2")), self.pipe_view(self.d, "fw2"))
         finally:
             server.close()
 
     def test_closing_the_pipe_closes_the_forwarded_connection(self):
-        server = self.tcp_pipe("fw3")
+        server = self.tcp_pipe_to_listener(self.d, "fw3", proto="tcp")
         try:
-            port = self.forward("fw3")
+            port = self.forward_port(self.d, "fw3")
             app = socket.create_connection(("127.0.0.1", port), timeout=5)
-            self.assertTrue(wait_for(lambda: self.pipe_view("fw3")["attachment"]["connected"]))
+            self.assertTrue(wait_for(lambda: self.pipe_view(self.d, "fw3")["attachment"]["connected"]))
             r = self.d.request("DELETE", "/v1/pipes/fw3")
             self.assertEqual(r.status, 200, r.body)
             app.settimeout(5)
@@ -159,11 +84,11 @@ class PipeForward(unittest.TestCase):
             server.close()
 
     def test_messages_queued_before_the_forward_reach_the_local_program(self):
-        server = self.tcp_pipe("fw4")
+        server = self.tcp_pipe_to_listener(self.d, "fw4", proto="tcp")
         try:
             server.sendall(b"early bytes")
-            self.assertTrue(wait_for(lambda: self.pipe_view("fw4")["bytes_in"] == 11))
-            port = self.forward("fw4")
+            self.assertTrue(wait_for(lambda: self.pipe_view(self.d, "fw4")["bytes_in"] == 11))
+            port = self.forward_port(self.d, "fw4")
             app = socket.create_connection(("127.0.0.1", port), timeout=5)
             self.assertEqual(recv_exactly(app, 11), b"early bytes")
             # The REST queue gave them to the relay: nothing is left for /recv.
@@ -183,7 +108,7 @@ class PipeForward(unittest.TestCase):
             r = self.d.request("POST", "/v1/pipes", {"name": "ufw", "host": "127.0.0.1",
                                                      "port": remote.getsockname()[1], "proto": "udp"})
             self.assertEqual(r.status, 201, r.body)
-            port = self.forward("ufw")
+            port = self.forward_port(self.d, "ufw")
             payloads = [b"one", b"", b"\x00\xff\x00binary", b"x" * 1400, bytes(range(256)) * 32]
             pipe_addr = None
             for p in payloads:
@@ -195,7 +120,7 @@ class PipeForward(unittest.TestCase):
                 data, src = app.recvfrom(65536)
                 self.assertEqual(data, b"back:" + p)
                 self.assertEqual(src, ("127.0.0.1", port))
-            view = self.pipe_view("ufw")
+            view = self.pipe_view(self.d, "ufw")
             self.assertEqual(view["attachment"]["kind"], "forward")
             self.assertTrue(view["attachment"]["connected"])
             r = self.d.request("DELETE", "/v1/pipes/ufw/forward")
@@ -212,53 +137,31 @@ class PipeForward(unittest.TestCase):
             self.d.request("DELETE", "/v1/pipes/ufw")
 
     def test_one_gib_through_a_forwarded_port_sha256_checked(self):
-        server = self.tcp_pipe("big")
+        server = self.tcp_pipe_to_listener(self.d, "big", proto="tcp")
         try:
-            port = self.forward("big")
+            port = self.forward_port(self.d, "big")
             app = socket.create_connection(("127.0.0.1", port), timeout=5)
             app.settimeout(120)
             server.settimeout(120)
-            results = {}
-
-            def pump(sock, size, seed, key):
-                h = hashlib.sha256()
-                for chunk in pattern(size, seed):
-                    sock.sendall(chunk)
-                    h.update(chunk)
-                sock.shutdown(socket.SHUT_WR)
-                results[key] = h.hexdigest()
-
-            def drain(sock, key):
-                results[key] = recv_all(sock)
-
             back = 8 << 20
-            threads = [threading.Thread(target=pump, args=(app, BIG, "up", "up.sent")),
-                       threading.Thread(target=drain, args=(server, "up.got")),
-                       threading.Thread(target=pump, args=(server, back, "down", "down.sent")),
-                       threading.Thread(target=drain, args=(app, "down.got"))]
-            start = time.monotonic()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(120)
-            elapsed = time.monotonic() - start
-            self.assertFalse(any(t.is_alive() for t in threads), "transfer stalled: %s" % results)
-            self.assertEqual(results["up.got"], (BIG, results["up.sent"]))
-            self.assertEqual(results["down.got"], (back, results["down.sent"]))
+            results, elapsed, stalled = stream_both_ways(app, server, BIG, back, timeout=120)
+            self.assertFalse(stalled, "transfer stalled: %s" % results)
+            self.assert_streamed(results["ab"], BIG)
+            self.assert_streamed(results["ba"], back)
             print("forwarded port: %d MiB in %.1f s (%.0f MiB/s)" % (BIG >> 20, elapsed, (BIG >> 20) / elapsed))
             self.assertLess(elapsed, 60)
-            view = wait_for(lambda: self.pipe_view("big"), timeout=1) or {}
+            view = wait_for(lambda: self.pipe_view(self.d, "big"), timeout=1) or {}
             if view:
                 self.assertEqual(view["bytes_out"], BIG)
             app.close()
             server.close()
-            self.assertTrue(wait_for(lambda: self.gone("big")))
+            self.assertTrue(wait_for(lambda: self.gone(self.d, "big")))
         finally:
             server.close()
             self.d.request("DELETE", "/v1/pipes/big")
 
     def test_forward_errors(self):
-        server = self.tcp_pipe("fwe")
+        server = self.tcp_pipe_to_listener(self.d, "fwe", proto="tcp")
         try:
             for listen, status in [("10.1.2.3:0", 400), ("0.0.0.0:0", 400), ("nonsense", 400), ("127.0.0.1", 400)]:
                 r = self.d.request("POST", "/v1/pipes/fwe/forward", {"listen": listen})
@@ -266,7 +169,7 @@ class PipeForward(unittest.TestCase):
                 self.assertEqual(r.json()["error"], "bad_request")
             r = self.d.request("POST", "/v1/pipes/fwe/forward", {"port": 5})
             self.assertEqual(r.status, 400, r.body)
-            self.forward("fwe")
+            self.forward_port(self.d, "fwe")
             r = self.d.request("POST", "/v1/pipes/fwe/forward", {})
             self.assertEqual(r.status, 409, r.body)
             self.assertEqual(r.json()["error"], "conflict")

@@ -7,16 +7,7 @@ import time
 import unittest
 
 from p2pd_harness import Daemon, ipv6_loopback_available, main
-
-
-def wait_for(predicate, timeout=5.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
+from pipe_client import wait_for
 
 
 class ServersApi(unittest.TestCase):

@@ -4,15 +4,13 @@ after a normal request on the same keep-alive connection, with the head split ac
 packets; 32 MiB both ways SHA-256 checked; closing either side closes the other; a UDP
 pipe; and the refusals (no token, bad Host, bad Origin, unknown pipe, a pipe already
 forwarded, the unix socket) answered as HTTP errors with P2PD's codes."""
-import hashlib
 import json
 import socket
-import threading
 import time
 import unittest
 
 from p2pd_harness import Daemon, main
-from test_pipe_forward import pattern, recv_all, recv_exactly, wait_for
+from pipe_client import PipeCalls, recv_exactly, stream_both_ways, wait_for
 
 SIZE = 32 << 20
 
@@ -35,7 +33,7 @@ def read_response(sock):
     return status, headers, body[:length]
 
 
-class Tunnel(unittest.TestCase):
+class Tunnel(PipeCalls, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.d = Daemon().start()
@@ -46,19 +44,6 @@ class Tunnel(unittest.TestCase):
         cls.d.close()
 
     # -- helpers -------------------------------------------------------------------------
-    def tcp_pipe(self, name):
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        try:
-            r = self.d.request("POST", "/v1/pipes", {"name": name, "host": "127.0.0.1",
-                                                     "port": listener.getsockname()[1]})
-            self.assertEqual(r.status, 201, r.body)
-            listener.settimeout(5)
-            return listener.accept()[0]
-        finally:
-            listener.close()
-
     def head(self, name, host=None, token=True, extra=""):
         lines = ["GET /tunnel/%s HTTP/1.1" % name, "Host: %s" % (host or "%s:%d" % (self.host, self.port))]
         if token:
@@ -71,9 +56,6 @@ class Tunnel(unittest.TestCase):
     def attachment(self, name):
         r = self.d.get("/v1/pipes/" + name)
         return r.json()["pipe"]["attachment"] if r.status == 200 else None
-
-    def gone(self, name):
-        return self.d.get("/v1/pipes/" + name).status == 404
 
     def refused(self, data, via_unix=False):
         if via_unix:
@@ -89,7 +71,7 @@ class Tunnel(unittest.TestCase):
 
     # -- tests ---------------------------------------------------------------------------
     def test_bytes_both_ways_then_the_client_closes(self):
-        server = self.tcp_pipe("tn1")
+        server = self.tcp_pipe_to_listener(self.d, "tn1")
         try:
             api = self.api_socket()
             api.sendall(self.head("tn1") + b"sent with the head\x00\xff")  # no response comes
@@ -101,13 +83,13 @@ class Tunnel(unittest.TestCase):
             server.settimeout(5)
             self.assertEqual(server.recv(10), b"")
             server.close()
-            self.assertTrue(wait_for(lambda: self.gone("tn1")))
+            self.assertTrue(wait_for(lambda: self.gone(self.d, "tn1")))
         finally:
             server.close()
             self.d.request("DELETE", "/v1/pipes/tn1")
 
     def test_remote_close_closes_the_http_connection(self):
-        server = self.tcp_pipe("tn2")
+        server = self.tcp_pipe_to_listener(self.d, "tn2")
         try:
             api = self.api_socket()
             api.sendall(self.head("tn2"))
@@ -117,12 +99,12 @@ class Tunnel(unittest.TestCase):
             self.assertEqual(recv_exactly(api, 3), b"bye")
             self.assertEqual(api.recv(10), b"")
             api.close()
-            self.assertTrue(wait_for(lambda: self.gone("tn2")))
+            self.assertTrue(wait_for(lambda: self.gone(self.d, "tn2")))
         finally:
             server.close()
 
     def test_after_a_keep_alive_request_and_with_a_split_head(self):
-        server = self.tcp_pipe("tn3")
+        server = self.tcp_pipe_to_listener(self.d, "tn3")
         try:
             api = self.api_socket()
             host = "%s:%d" % (self.host, self.port)
@@ -145,39 +127,19 @@ class Tunnel(unittest.TestCase):
             self.d.request("DELETE", "/v1/pipes/tn3")
 
     def test_a_large_stream_both_ways(self):
-        server = self.tcp_pipe("tnbig")
+        server = self.tcp_pipe_to_listener(self.d, "tnbig")
         try:
             api = self.api_socket()
             api.sendall(self.head("tnbig"))
             api.settimeout(60)
             server.settimeout(60)
-            results = {}
-
-            def pump(sock, seed, key):
-                h = hashlib.sha256()
-                for chunk in pattern(SIZE, seed):
-                    sock.sendall(chunk)
-                    h.update(chunk)
-                sock.shutdown(socket.SHUT_WR)
-                results[key] = (SIZE, h.hexdigest())
-
-            def drain(sock, key):
-                results[key] = recv_all(sock)
-
-            threads = [threading.Thread(target=pump, args=(api, "up", "up.sent")),
-                       threading.Thread(target=drain, args=(server, "up.got")),
-                       threading.Thread(target=pump, args=(server, "down", "down.sent")),
-                       threading.Thread(target=drain, args=(api, "down.got"))]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(60)
-            self.assertFalse(any(t.is_alive() for t in threads), "transfer stalled: %s" % results)
-            self.assertEqual(results["up.got"], results["up.sent"])
-            self.assertEqual(results["down.got"], results["down.sent"])
+            results, _, stalled = stream_both_ways(api, server, SIZE, SIZE, timeout=60)
+            self.assertFalse(stalled, "transfer stalled: %s" % results)
+            self.assert_streamed(results["ab"], SIZE)
+            self.assert_streamed(results["ba"], SIZE)
             api.close()
             server.close()
-            self.assertTrue(wait_for(lambda: self.gone("tnbig")))
+            self.assertTrue(wait_for(lambda: self.gone(self.d, "tnbig")))
         finally:
             server.close()
             self.d.request("DELETE", "/v1/pipes/tnbig")
@@ -198,13 +160,13 @@ class Tunnel(unittest.TestCase):
             remote.sendto(b"two", pipe_addr)
             self.assertEqual(recv_exactly(api, 6), b"onetwo")
             api.close()  # the local end finished: a datagram pipe has no half-close
-            self.assertTrue(wait_for(lambda: self.gone("tnu")))
+            self.assertTrue(wait_for(lambda: self.gone(self.d, "tnu")))
         finally:
             remote.close()
             self.d.request("DELETE", "/v1/pipes/tnu")
 
     def test_refusals_are_http_errors(self):
-        server = self.tcp_pipe("tnr")
+        server = self.tcp_pipe_to_listener(self.d, "tnr")
         try:
             status, body = self.refused(self.head("tnr", token=False))
             self.assertEqual((status, body["error"]), (401, 5), body)
