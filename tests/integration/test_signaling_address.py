@@ -25,6 +25,21 @@ def wait_connected(d, n, timeout=10.0):
     raise AssertionError("not connected to %d brokers: %r" % (n, s))
 
 
+def refresh_during(d, name, action):
+    """POST /v1/peers/<name>/refresh on d in a thread, `action` 100 ms later (while the
+    fetch waits for newer records); the refresh's response."""
+    result = {}
+    t = threading.Thread(target=lambda: result.update(
+        r=d.request("POST", "/v1/peers/%s/refresh" % name, body={"timeout_ms": 3000})))
+    t.start()
+    time.sleep(0.1)
+    try:
+        action()
+    finally:
+        t.join(10)
+    return result["r"]
+
+
 def with_port(address, port):
     parts = address.split("_")
     parts[2] = str(port)
@@ -198,14 +213,7 @@ class SignalingBetweenDaemons(unittest.TestCase):
         raced = 0
         for _ in range(10):
             self.assertEqual(b.request("PUT", "/v1/peers/a", body={"address": stale}).status, 201)
-            result = {}
-            t = threading.Thread(target=lambda: result.update(
-                r=b.request("POST", "/v1/peers/a/refresh", body={"timeout_ms": 3000})))
-            t.start()
-            time.sleep(0.1)
-            self.assertEqual(b.request("DELETE", "/v1/peers/a").status, 200)
-            t.join(10)
-            r = result["r"]
+            r = refresh_during(b, "a", lambda: self.assertEqual(b.request("DELETE", "/v1/peers/a").status, 200))
             self.assertIn(r.status, (200, 404), r.body)
             self.assertEqual(b.get("/v1/peers/a").status, 404, "the refresh re-created the deleted entry")
             self.assertEqual(b.get("/v1/peers").json()["peers"], [])
@@ -220,16 +228,11 @@ class SignalingBetweenDaemons(unittest.TestCase):
         # An entry given to another peer while the refresh waited is left alone.
         other = b.get("/v1/addr").json()["addr"]
         self.assertEqual(b.request("PUT", "/v1/peers/a", body={"address": stale}).status, 201)
-        result = {}
-        t = threading.Thread(target=lambda: result.update(
-            r=b.request("POST", "/v1/peers/a/refresh", body={"timeout_ms": 3000})))
-        t.start()
-        time.sleep(0.1)
-        self.assertEqual(b.request("PUT", "/v1/peers/a", body={"address": other}).status, 200)
-        t.join(10)
-        self.assertIn(result["r"].status, (200, 409), result["r"].body)
-        if result["r"].status == 409:
-            self.assertEqual(result["r"].json()["error"], "conflict")
+        r = refresh_during(b, "a", lambda: self.assertEqual(
+            b.request("PUT", "/v1/peers/a", body={"address": other}).status, 200))
+        self.assertIn(r.status, (200, 409), r.body)
+        if r.status == 409:
+            self.assertEqual(r.json()["error"], "conflict")
         self.assertEqual(b.get("/v1/peers/a").json()["peer"]["address"], other)
 
 

@@ -189,3 +189,17 @@ natdiscovery_verdict() {
     *) echo "?" ;;
   esac
 }
+
+# lab_block_stun_udp ROUTER: ROUTER drops UDP to the lab's STUN ports on the server
+# segment (TCP, MQTT included, still passes), in nft table `ip labblock`; a STUN client
+# behind it then classifies `blocked`. `lab_exec ROUTER nft delete table ip labblock` undoes it.
+lab_block_stun_udp() {
+  "$NATLAB" exec "$1" nft -f - <<EOF
+table ip labblock {
+  chain forward {
+    type filter hook forward priority filter - 10; policy accept;
+    ip daddr 198.51.100.0/24 udp dport { $STUN_PORT, $STUN_ALT_PORT } drop
+  }
+}
+EOF
+}

@@ -189,14 +189,7 @@ FAST=', "rto_ms": 100, "rc": 3, "rm": 4, "timeout_ms": 1500, "filter_timeout_ms"
 start_daemon fast portr-h1 "$FAST"
 r=$(wait_result fast 1 10) || fail "fast: no first result"
 check_eq "short schedule: still port_restricted_cone" "$(echo "$r" | jf 'j["type"]')" port_restricted_cone
-lab_exec portr-r nft -f - <<EOF
-table ip labblock {
-  chain forward {
-    type filter hook forward priority filter - 10; policy accept;
-    ip daddr 198.51.100.0/24 udp dport { $STUN_PORT, $STUN_ALT_PORT } drop
-  }
-}
-EOF
+lab_block_stun_udp portr-r
 api fast POST /v1/nat/refresh >/dev/null
 r=$(wait_result fast 2 10) || fail "fast: no result after the refresh (UDP dropped)"
 check_eq "UDP to the servers dropped, TCP answered: blocked" \

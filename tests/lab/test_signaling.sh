@@ -124,14 +124,7 @@ check_eq "a refreshes b: the sym site's external address, symmetric, random delt
 check_eq "the refreshed address is the one b shows" "$(echo "$r" | jf 'j["peer"]["address"]')" \
   "$(api b GET /v1/addr | jf 'j["addr"]')"
 # b's NAT changes: UDP to the STUN servers dropped at sym-r (signaling is TCP and passes).
-lab_exec sym-r nft -f - <<EOF
-table ip labblock {
-  chain forward {
-    type filter hook forward priority filter - 10; policy accept;
-    ip daddr 198.51.100.0/24 udp dport { $STUN_PORT, $STUN_ALT_PORT } drop
-  }
-}
-EOF
+lab_block_stun_udp sym-r
 api b POST /v1/nat/refresh '{}' >/dev/null
 check "b's own address: blocked once UDP to STUN is dropped" wait_nat b blocked 10
 r=$(api a POST /v1/peers/b2/refresh '{"timeout_ms": 3000}')
