@@ -92,7 +92,9 @@ Snapshot build_snapshot(const std::vector<LinkInfo>& links, const std::vector<Ad
     auto it = by_index.find(a.index);
     if (it == by_index.end()) continue;
     it->second.addresses.push_back(
-        InterfaceAddress{a.address, a.prefix, classify(a.address), address_flags(a.flags)});
+        // IFA_F_* states are IPv6's; for IPv4 the kernel reuses bit 0x01 as "secondary".
+        InterfaceAddress{a.address, a.prefix, classify(a.address),
+                         a.address.family == Family::v6 ? address_flags(a.flags) : AddressFlags{}});
   }
   Snapshot snap;
   for (auto& [index, iface] : by_index) {

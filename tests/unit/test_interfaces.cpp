@@ -90,7 +90,7 @@ TEST_CASE("build_snapshot: flags, address order, IPv6 states", "[net]") {
       addr("2001:db8::10", 64, IFA_F_TEMPORARY | IFA_F_DEPRECATED),
       addr("192.168.1.5", 24),
       addr("fe80::10", 64, IFA_F_TENTATIVE),
-      addr("100.64.0.7", 10),
+      addr("100.64.0.7", 10, IFA_F_SECONDARY),  // same bit as IFA_F_TEMPORARY: IPv6 only
       addr("fd00::7", 64, IFA_F_DADFAILED | IFA_F_PERMANENT),
   };
   AddrInfo stray = addr("10.0.0.1", 8);
@@ -123,6 +123,7 @@ TEST_CASE("build_snapshot: flags, address order, IPv6 states", "[net]") {
   CHECK(i.addresses[3].flags.tentative);
   CHECK(i.addresses[4].flags.dad_failed);
   CHECK(i.addresses[0].flags == AddressFlags{});
+  CHECK(i.addresses[1].flags == AddressFlags{});  // an IPv4 secondary address is not "temporary"
   CHECK_FALSE(snap.default_v4);
 }
 
