@@ -89,19 +89,24 @@ EOF
   natlab_start mqtt srv mosquitto -c "$conf"
 }
 
-# miniupnpd (UPnP IGD + NAT-PMP + PCP) on site I's home router. Its helper scripts
+# miniupnpd on site I's home router: UPnP IGD + NAT-PMP + PCP, or one of them
+# (S_UPNP igd: NAT-PMP/PCP off; natpmp, pcp: UPnP off, and the other protocol on 5351
+# dropped by natlab_upnp_tables). min_lifetime=10 lets short PCP leases through
+# (the default floor is 120 s). Its helper scripts
 # in Debian are broken and 2.3 no longer creates its nftables tables, so the tables
 # are made by natlab.sh (natlab_upnp_tables) and named here. Documentation ranges
 # count as "reserved" for miniupnpd, so it learns its external address by STUN.
 natlab_start_upnp() {
-  local i=$1 name=${S_NAME[$1]} conf
+  local i=$1 name=${S_NAME[$1]} conf upnp=yes natpmp=yes
+  case ${S_UPNP[$i]} in igd) natpmp=no ;; natpmp|pcp) upnp=no ;; esac
   conf=$RUN/upnp-$name.conf
   cat >"$conf" <<EOF
 ext_ifname=wan0
 listening_ip=br0
 http_port=$UPNP_HTTP_PORT
-enable_upnp=yes
-enable_natpmp=yes
+enable_upnp=$upnp
+enable_natpmp=$natpmp
+min_lifetime=10
 secure_mode=yes
 system_uptime=yes
 notify_interval=30
