@@ -161,7 +161,7 @@ check_num "no IGD: gave up within (s)" "$took" "<" "$BARE_BUDGET"
 echo "bare gave_up_s $took" >>"$RESULTS"
 line=$(portmap_line bare)
 check "no IGD: the status reason names pcp, natpmp and upnp" \
-  grep -q "udp $PORT: pcp: .*; natpmp: .*; upnp: " <<<"$line"
+  grep -Eq "(udp|tcp) $PORT: pcp: .*; natpmp: .*; upnp: " <<<"$line"
 lab_log "no IGD: $line"
 node_states() { api bare GET /v1/portmaps | jf '" ".join(sorted(m["state"] for m in j["portmaps"]))'; }
 # UPnP jobs run one at a time: the second mapping's discovery follows the first's
