@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include <fmt/format.h>
@@ -30,6 +31,7 @@
 #include "core/traverse/nat_service.hpp"
 #include "core/traverse/turn_manager.hpp"
 #include "daemon/daemon_config.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/node_port.hpp"
 #include "daemon/peer_book.hpp"
@@ -195,6 +197,12 @@ int Daemon::run() {
   (void)sigterm_.start(SIGTERM, on_stop);
   (void)sigint_.start(SIGINT, on_stop);
   (void)sighup_.start(SIGHUP, [this](int) { reload(); });
+  if (auto fds = raise_fd_limit(); fds.error != 0)
+    spdlog::warn("open files: cannot raise the soft limit ({}): {}", fds.before, std::strerror(fds.error));
+  else if (fds.now != fds.before)
+    spdlog::info("open files: soft limit raised from {} to {} (hard limit {})", fds.before, fds.now, fds.hard);
+  else
+    spdlog::debug("open files: soft limit {} (hard {})", fds.now, fds.hard);
   auto bound = api_.bind(listen_requests());
   if (!bound.ok()) {
     spdlog::critical("{}", bound.error().message);

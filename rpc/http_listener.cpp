@@ -1,5 +1,7 @@
 #include "rpc/http_listener.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -8,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "rpc/client_connection.hpp"
 #include "rpc/socket_stream.hpp"
 
 namespace p2pd::rpc {
@@ -59,6 +62,12 @@ bool HttpListener::process_and_close_socket(int sock) {
 
 // Returns true when the takeover hook now owns the socket.
 bool HttpListener::serve_connection(int sock) {
+  // cpp-httplib writes a response's head and body separately: with Nagle on, the body
+  // waits for the client's delayed ACK of the head (~40 ms per keep-alive request).
+  if (!is_unix_) {
+    int one = 1;
+    (void)::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
   SocketStream stream(sock, read_timeout_sec_, write_timeout_sec_);
   std::size_t remaining = keep_alive_max_count_;
   const int keep_alive_ms = static_cast<int>(keep_alive_timeout_sec_ * 1000);
@@ -85,6 +94,7 @@ bool HttpListener::serve_connection(int sock) {
     }
 
     bool connection_closed = false;
+    ClientConnectionScope current(sock);
     bool ok = process_request(stream, remaining == 1, connection_closed, [](httplib::Request&) {});
     if (!ok || connection_closed) return false;
     --remaining;

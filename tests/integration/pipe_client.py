@@ -27,6 +27,15 @@ def pattern(size, seed):
         yield chunk[: min(len(chunk), size - off)]
 
 
+def rss_kib(pid):
+    """The resident memory of process `pid` (VmRSS in /proc/<pid>/status), in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
 def recv_all(sock, bufsize=1 << 20):
     """Reads to EOF; returns (byte count, sha256 hex)."""
     h = hashlib.sha256()

@@ -122,6 +122,17 @@ class StateDirectory(unittest.TestCase):
             d.close()
 
 
+class OpenFileLimit(unittest.TestCase):
+    @unittest.skipUnless(shutil.which("prlimit"), "no prlimit")
+    def test_soft_limit_is_raised_to_the_hard_one(self):
+        # Every pipe is a descriptor: a soft limit of 256 would cap the daemon at ~250 pipes.
+        with Daemon(prefix=["prlimit", "--nofile=256:4096", "--"]) as d:
+            with open("/proc/%d/limits" % d.proc.pid) as f:
+                line = [l for l in f if l.startswith("Max open files")][0]
+            self.assertEqual(line.split()[3:5], ["4096", "4096"], line)
+            self.assertIn("soft limit raised from 256 to 4096", d.output())
+
+
 class Signals(unittest.TestCase):
     def _stops_cleanly(self, sig):
         d = Daemon()

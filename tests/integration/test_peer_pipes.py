@@ -12,21 +12,13 @@ import time
 import unittest
 
 from p2pd_harness import Daemon, main
-from pipe_client import PipeCalls, stream_both_ways
+from pipe_client import PipeCalls, rss_kib, stream_both_ways
 from test_peer_sessions import loopback_address, random_key_text, with_key
 
 SANITIZED = os.environ.get("P2PD_SANITIZED", "0") not in ("", "0", "OFF", "FALSE")
 BIG = (16 if SANITIZED else 1024) << 20  # 1 GiB: the proof
 TEST_LINE = "long_p2pd_test_string_abcd123\n"
 TEST_ANSWER = "p2pd test string\r\n\r\n"
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for %d" % pid)
 
 
 class PeerPipes(PipeCalls, unittest.TestCase):
