@@ -72,6 +72,7 @@ ApiServer::ApiServer(ApiContext& ctx, ApiServerOptions options) : ctx_(ctx), opt
   add_peer_pipe_routes(router_, ctx_);
   add_tunnel_routes(router_, ctx_);
   add_signaling_routes(router_, ctx_);
+  add_event_routes(router_, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "rpc/client_connection.hpp"
 #include "rpc/socket_stream.hpp"
 
 namespace p2pd::rpc {
@@ -93,6 +94,7 @@ bool HttpListener::serve_connection(int sock) {
     }
 
     bool connection_closed = false;
+    ClientConnectionScope current(sock);
     bool ok = process_request(stream, remaining == 1, connection_closed, [](httplib::Request&) {});
     if (!ok || connection_closed) return false;
     --remaining;

@@ -18,5 +18,6 @@ void add_pipe_forward_routes(Router& router, ApiContext& ctx);  // /v1/pipes/<na
 void add_peer_pipe_routes(Router& router, ApiContext& ctx);  // /open (POST /v1/pipes "to" too)
 void add_tunnel_routes(Router& router, ApiContext& ctx);  // GET /tunnel/<c> when not taken over (rpc/tunnel.hpp)
 void add_signaling_routes(Router& router, ApiContext& ctx);  // /v1/signaling/ping
+void add_event_routes(Router& router, ApiContext& ctx);   // /v1/events (long poll and SSE)
 
 }  // namespace p2pd::rpc

@@ -12,6 +12,7 @@
 #include "rpc/pipe_pull.hpp"
 #include "rpc/pipe_views.hpp"
 #include "rpc/json_body.hpp"
+#include "rpc/query_params.hpp"
 #include "rpc/wait_on_loop.hpp"
 #include "rpc/routes.hpp"
 
@@ -132,11 +133,7 @@ Result<SendRequest> send_request(const httplib::Request& req) {
 }
 
 Result<std::uint64_t> recv_timeout(const httplib::Request& req) {
-  if (!req.has_param("timeout_ms")) return kDefaultRecvMs;
-  const std::string text = req.get_param_value("timeout_ms");
-  if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), ::isdigit))
-    return Error{"bad_request", "timeout_ms must be a number of milliseconds"};
-  return std::min<std::uint64_t>(std::stoull(text), kMaxRecvMs);
+  return query_number(req, "timeout_ms", kDefaultRecvMs, kMaxRecvMs, /*clip=*/true);
 }
 
 Result<pipe::SubscriptionSpec> sub_spec(const json& body) {

@@ -476,6 +476,7 @@ write_env() {
     echo "TURN=$TURN_IP"
     echo "TURN_PORT=$TURN_PORT"
     [ ! -f "$RUN/turn.crt" ] || echo "TURN_TLS_PORT=$TURN_TLS_PORT"
+    [ ! -f "$RUN/turn.crt" ] || echo "TURN_CA=$RUN/turn-ca.crt"
     echo "TURN_USER=$TURN_USER"
     echo "TURN_PASS=$TURN_PASS"
     echo "TURN_REALM=$TURN_REALM"

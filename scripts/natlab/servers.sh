@@ -28,12 +28,21 @@ EOF
   natlab_start stun srv turnserver -c "$conf"
 }
 
-# A self-signed certificate for TURN over TLS/DTLS (clients do not verify it).
+# TURN over TLS/DTLS: a lab CA ($RUN/turn-ca.crt, TURN_CA in lab.env) and the server's
+# certificate signed by it, for turn.lab.p2pd and the server's lab address (clients that
+# verify trust the CA and name either).
 natlab_turn_cert() {
   command -v openssl >/dev/null || return 1
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$RUN/turn.key" -out "$RUN/turn.crt" -days 3650 \
-    -subj "/CN=turn.lab.p2pd" >/dev/null 2>&1
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -keyout "$RUN/turn-ca.key" -out "$RUN/turn-ca.crt" -days 3650 \
+    -subj "/CN=p2pd NAT lab CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 || return 1
+  openssl req -new "${ec[@]}" -keyout "$RUN/turn.key" -out "$RUN/turn.csr" \
+    -subj "/CN=turn.lab.p2pd" >/dev/null 2>&1 || return 1
+  printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+    "subjectAltName=DNS:turn.lab.p2pd,IP:$TURN_IP" >"$RUN/turn.ext"
+  openssl x509 -req -in "$RUN/turn.csr" -CA "$RUN/turn-ca.crt" -CAkey "$RUN/turn-ca.key" -CAcreateserial \
+    -out "$RUN/turn.crt" -days 3650 -extfile "$RUN/turn.ext" >/dev/null 2>&1
 }
 
 # TURN with long-term credentials. NATLAB_TURN_MAX_LIFETIME caps allocation lifetimes
