@@ -54,6 +54,8 @@ struct TurnServer {
   std::string transport = "udp";     // udp|tcp|tls
   std::string username;
   std::string password;              // never logged, never shown by the API
+  std::string ca_file;               // tls only: absolute path of PEM CAs ("" = system store)
+  std::string server_name;           // tls only: the certificate's name ("" = host)
 };
 
 struct Turn {

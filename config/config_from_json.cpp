@@ -87,18 +87,32 @@ void read_stun(Reader& r, const json& root, Stun& stun) {
   r.integer(*j, "stun", "filter_timeout_ms", stun.filter_timeout_ms, 100, 60000);
 }
 
+std::optional<std::string> check_host(const std::string& host) {
+  // A host is whatever HostPort accepts before ":port" (IPv6 literals without brackets).
+  bool v6 = host.find(':') != std::string::npos;
+  if (net::HostPort::parse(v6 ? "[" + host + "]:1" : host + ":1")) return std::nullopt;
+  return "not a host name or IP address: \"" + host + "\"";
+}
+
+std::optional<std::string> check_absolute_path(const std::string& path) {
+  if (path.empty() || path[0] != '/') return "must be an absolute path, not \"" + path + "\"";
+  return std::nullopt;
+}
+
 void read_turn_server(Reader& r, const json& j, const std::string& path, TurnServer& out) {
-  if (!r.object(j, path, {"host", "port", "transport", "username", "password"})) return;
-  r.string(j, path, "host", out.host, [](const std::string& host) -> std::optional<std::string> {
-    // A host is whatever HostPort accepts before ":port" (IPv6 literals without brackets).
-    bool v6 = host.find(':') != std::string::npos;
-    if (net::HostPort::parse(v6 ? "[" + host + "]:1" : host + ":1")) return std::nullopt;
-    return "not a host name or IP address: \"" + host + "\"";
-  });
+  if (!r.object(j, path, {"host", "port", "transport", "username", "password", "ca_file", "server_name"})) return;
+  r.string(j, path, "host", out.host, check_host);
   r.integer(j, path, "port", out.port, 1, 65535, /*required=*/false);
   r.string(j, path, "transport", out.transport, one_of({"udp", "tcp", "tls"}), false);
   r.string(j, path, "username", out.username, check_not_empty);
   r.string(j, path, "password", out.password, check_not_empty);
+  r.string(j, path, "ca_file", out.ca_file, check_absolute_path, false);
+  r.string(j, path, "server_name", out.server_name, check_host, false);
+  // The TLS settings mean nothing on plain transports: a mistake worth saying so.
+  for (const char* key : {"ca_file", "server_name"}) {
+    if (j.contains(key) && out.transport != "tls")
+      r.error(path + "." + key, "only for transport \"tls\" (this server's transport is \"" + out.transport + "\")");
+  }
 }
 
 void read_turn(Reader& r, const json& root, Turn& turn) {

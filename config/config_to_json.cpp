@@ -9,11 +9,14 @@ nlohmann::json to_json(const Config& c) {
   using nlohmann::json;
   json turn_servers = json::array();
   for (const auto& s : c.turn.servers) {
-    turn_servers.push_back({{"host", s.host},
-                            {"port", s.port},
-                            {"transport", s.transport},
-                            {"username", s.username},
-                            {"password", s.password}});
+    json server = {{"host", s.host},
+                   {"port", s.port},
+                   {"transport", s.transport},
+                   {"username", s.username},
+                   {"password", s.password}};
+    if (!s.ca_file.empty()) server["ca_file"] = s.ca_file;
+    if (!s.server_name.empty()) server["server_name"] = s.server_name;
+    turn_servers.push_back(std::move(server));
   }
   return {
       {"api",

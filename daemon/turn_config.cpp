@@ -13,6 +13,8 @@ std::vector<traverse::turn::TurnServer> turn_servers(const config::Turn& turn) {
                                                                                      : ServerTransport::udp;
     t.username = s.username;
     t.password = s.password;
+    t.ca_file = s.ca_file;
+    t.server_name = s.server_name;
     out.push_back(std::move(t));
   }
   return out;

@@ -17,11 +17,14 @@ namespace {
 using nlohmann::json;
 using traverse::turn::TurnManager;
 
-// TURN failures are the upstream server's answers: 502 (504 for silence).
+// TURN failures are the upstream server's answers: 502 (504 for silence), also a TLS
+// server whose certificate or handshake failed; an unusable trust store (tls_ca) is ours: 500.
 int turn_status_for(const std::string& code) {
   if (code == "turn_auth" || code == "turn_refused" || code == "allocation_mismatch" || code == "allocation_lost" ||
-      code == "expired" || code == "bad_answer")
+      code == "expired" || code == "bad_answer" || code == "tls_cert" || code == "tls_handshake" ||
+      code == "tls_error")
     return 502;
+  if (code == "tls_ca") return 500;
   if (code == "closed") return 409;
   return http_status_for(code);
 }

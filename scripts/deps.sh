@@ -17,6 +17,7 @@ PACKAGES=(
   curl socat python3 systemd procps
   # NAT lab: namespaces, netfilter, real third-party servers
   iproute2 nftables coturn mosquitto mosquitto-clients miniupnpd-nftables miniupnpc iputils-ping
+  openssl  # the lab CA and TURN server certificate (TURN over TLS)
   # benchmarks
   openssh-server openssh-client hyperfine
 )

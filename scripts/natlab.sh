@@ -32,7 +32,8 @@
 #   TYPE     none | fullcone | restricted | portrestricted | symmetric | symseq | cgnat
 #            (cgnat = a `home` router behind a `carrier` router, both NATs)
 #   hosts=N  LAN hosts NAME-h1..NAME-hN (default 1)
-#   upnp     run miniupnpd (UPnP IGD, NAT-PMP, PCP) on NAME-r
+#   upnp[=WHAT]  run miniupnpd on NAME-r speaking WHAT: all (default: UPnP IGD,
+#            NAT-PMP and PCP), igd (UPnP IGD only), natpmp or pcp (that one only)
 #   delay=MS one-way delay added in each direction of the site's WAN link ("20ms")
 #   jitter=MS  +- uniform jitter on that delay (frames stay in order)
 #   loss=PCT   frames lost in each direction of the WAN link ("2%")
@@ -135,7 +136,8 @@ parse_site() {
     [[ $opt == *=* ]] || val=""
     case $key in
       hosts) [[ $val =~ ^[1-9][0-9]?$ ]] || die "site $name: hosts=$val"; S_HOSTS[$i]=$val ;;
-      upnp) S_UPNP[$i]=1 ;;
+      upnp)
+        case ${val:-all} in all|igd|natpmp|pcp) S_UPNP[$i]=${val:-all} ;; *) die "site $name: upnp=$val (want all, igd, natpmp or pcp)" ;; esac ;;
       reject) S_REJECT[$i]=1 ;;
       delay) S_DELAY[$i]=$(natlab_parse_ms "$val") || die "site $name: delay=$val" ;;
       jitter) S_JITTER[$i]=$(natlab_parse_ms "$val") || die "site $name: jitter=$val" ;;
@@ -148,7 +150,7 @@ parse_site() {
       *) die "site $name: unknown option '$opt'" ;;
     esac
   done
-  if [ "${S_HOME[$i]}" = none ] && [ "${S_UPNP[$i]}" = 1 ]; then die "site $name: upnp needs a NAT"; fi
+  if [ "${S_HOME[$i]}" = none ] && [ "${S_UPNP[$i]}" != 0 ]; then die "site $name: upnp needs a NAT"; fi
   NSITES=$i
 }
 
@@ -354,9 +356,11 @@ EOF
   add_addr "$r" "$gw"
   router_sysctls "$r"
 
+  local upnp=0
+  [ "${S_UPNP[$i]}" = 0 ] || upnp=1
   { NATLAB_CONE_TIMEOUT=${S_UDPTO[$i]:-$NATLAB_CONE_TIMEOUT} \
-      natlab_nat_ruleset "${S_HOME[$i]}" br0 "$lan" wan0 "$r_wan_ip" 20000 "${S_REJECT[$i]}" "${S_UPNP[$i]}"
-    [ "${S_UPNP[$i]}" = 0 ] || natlab_upnp_tables
+      natlab_nat_ruleset "${S_HOME[$i]}" br0 "$lan" wan0 "$r_wan_ip" 20000 "${S_REJECT[$i]}" "$upnp"
+    [ "$upnp" = 0 ] || natlab_upnp_tables "${S_UPNP[$i]}"
   } | nsx "$r" nft -f -
 
   # a public LAN is routed by the core; private LANs are not (that is the point of NAT)
@@ -445,8 +449,13 @@ start_servers() {
     for ((i = 1; i <= NSITES; i++)); do
       # miniupnpd listens once its STUN self-test is over: at once on a plain site; a
       # filtering carrier NAT (cgnat) makes it wait ~10 s for answers that never come.
-      [ "${S_UPNP[$i]}" = 0 ] || [ "${S_TYPE[$i]}" = cgnat ] ||
-        printf '%s-r udp %s:%s\n' "${S_NAME[$i]}" "${S_GW[$i]}" 5351
+      [ "${S_UPNP[$i]}" != 0 ] && [ "${S_TYPE[$i]}" != cgnat ] || continue
+      # NAT-PMP/PCP on the LAN address; UPnP's HTTP and SSDP bound to the LAN bridge
+      [ "${S_UPNP[$i]}" = igd ] || printf '%s-r udp %s:%s\n' "${S_NAME[$i]}" "${S_GW[$i]}" 5351
+      case ${S_UPNP[$i]} in
+        all|igd) printf '%s-r tcp *%%br0:%s\n%s-r udp 0.0.0.0%%br0:1900\n' \
+          "${S_NAME[$i]}" "$UPNP_HTTP_PORT" "${S_NAME[$i]}" ;;
+      esac
     done
   } | wait_ready 10
 }
@@ -467,6 +476,7 @@ write_env() {
     echo "TURN=$TURN_IP"
     echo "TURN_PORT=$TURN_PORT"
     [ ! -f "$RUN/turn.crt" ] || echo "TURN_TLS_PORT=$TURN_TLS_PORT"
+    [ ! -f "$RUN/turn.crt" ] || echo "TURN_CA=$RUN/turn-ca.crt"
     echo "TURN_USER=$TURN_USER"
     echo "TURN_PASS=$TURN_PASS"
     echo "TURN_REALM=$TURN_REALM"

@@ -2,8 +2,8 @@
 
 namespace p2pd::peer {
 
-UdpPath::UdpPath(UdpMux& mux, const net::Endpoint& remote)
-    : mux_(&mux), local_(mux.local_endpoint()), remote_(remote), max_datagram_(mux.options().max_datagram) {}
+UdpPath::UdpPath(UdpMux& mux, const net::Endpoint& remote, std::size_t max_datagram)
+    : mux_(&mux), local_(mux.local_endpoint()), remote_(remote), max_datagram_(max_datagram) {}
 
 UdpPath::~UdpPath() { close(); }
 

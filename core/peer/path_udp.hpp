@@ -21,7 +21,7 @@ class UdpPath final : public Path {
 
  private:
   friend class UdpMux;
-  UdpPath(UdpMux& mux, const net::Endpoint& remote);
+  UdpPath(UdpMux& mux, const net::Endpoint& remote, std::size_t max_datagram);
   void deliver(std::span<const std::uint8_t> bytes) {
     if (on_datagram_) on_datagram_(bytes);
   }

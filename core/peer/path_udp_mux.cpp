@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/net/route_mtu.hpp"
 #include "core/net/socket_bind.hpp"
 #include "core/peer/path_udp.hpp"
 
@@ -75,9 +76,17 @@ Result<std::unique_ptr<UdpPath>> UdpMux::open_path(const net::Endpoint& remote) 
   if (!udp_.is_open()) return Error{"closed", "udp mux is closed"};
   Key key = key_of(remote);
   if (paths_.count(key)) return Error{"in_use", "a path to " + remote.to_string() + " is open already"};
-  std::unique_ptr<UdpPath> path(new UdpPath(*this, remote));
+  std::unique_ptr<UdpPath> path(new UdpPath(*this, remote, datagram_size_for(remote)));
   paths_[key] = path.get();
   return path;
+}
+
+std::size_t UdpMux::datagram_size_for(const net::Endpoint& remote) const {
+  std::size_t base = options_.max_datagram;
+  if (options_.local_max_datagram == 0) return base;
+  auto mtu = net::route_mtu(remote);
+  if (!mtu || *mtu < net::kLoopbackRouteMtu) return base;
+  return std::max(base, std::min(options_.local_max_datagram, net::udp_payload_for_mtu(remote.address.family, *mtu)));
 }
 
 void UdpMux::unregister(UdpPath* path) {

@@ -1,8 +1,9 @@
 #pragma once
 // The PortMapper service: keeps mappings of local ports on one gateway. Each mapping is
 // tried with PCP, then NAT-PMP, then UPnP IGD (each protocol switched off by options;
-// UPnP is off unless asked for, since it multicasts); the first that
-// works is remembered for the gateway and tried first from then on. Granted mappings
+// PortMapperOptions leave UPnP off, since it multicasts, and the daemon turns it on
+// with portmap.upnp, true by default); the first that works is remembered for the
+// gateway and tried first from then on. Granted mappings
 // are renewed at half their lifetime; a renewal that fails is retried every
 // retry_ms, and once the lifetime has run out the mapping counts as lost and is made
 // again from the first protocol. remove() and shutdown() delete mappings on the gateway.

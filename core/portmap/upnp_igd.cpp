@@ -39,8 +39,11 @@ Result<Igd> discover(const std::string& interface_address, int delay_ms) {
                                        nullptr};
   int error = 0;
   DevList devices;
+  // searchalltypes=1: every M-SEARCH goes out first and the answers are waited for
+  // once. With 0, miniupnpc waits delay_ms after each type nobody answers: 5 x delay_ms
+  // before it says "no IGD".
   devices.head = upnpDiscoverDevices(kTypes, delay_ms, interface_address.empty() ? nullptr : interface_address.c_str(),
-                                     nullptr, UPNP_LOCAL_PORT_ANY, 0, 2, &error, 0);
+                                     nullptr, UPNP_LOCAL_PORT_ANY, 0, 2, &error, 1);
   if (!devices.head)
     return Error{"timeout", "UPnP: no IGD answered SSDP discovery from " +
                                 (interface_address.empty() ? std::string("any interface") : interface_address) +

@@ -88,17 +88,20 @@ void TurnClient::open_attempt(const net::Endpoint& server_ep) {
   AllocationOptions ao = options_.allocation;
   ao.username = s.username;
   ao.password = s.password;
-  if (s.transport == ServerTransport::tls)
-    return attempt_failed(make_error("bad_request", "TURN over TLS is not supported by this build"));
   if (ao.protocol == proto::turn::kProtocolTcp && s.transport == ServerTransport::udp)
     return attempt_failed(make_error("bad_request", "a TCP relay (RFC 6062) needs a TCP connection to the server"));
+  if (ao.protocol == proto::turn::kProtocolTcp && s.transport == ServerTransport::tls)
+    return attempt_failed(make_error("bad_request", "TCP relays (RFC 6062) over TLS are not supported"));
   std::optional<net::Endpoint> local;
   if (options_.local_address && options_.local_address->family == server_ep.address.family)
     local = net::Endpoint{*options_.local_address, 0};
   if (s.transport == ServerTransport::udp)
     link_ = std::make_unique<UdpLink>(loop_, server_ep, local);
-  else
+  else if (s.transport == ServerTransport::tcp)
     link_ = std::make_unique<TcpLink>(loop_, server_ep, ao.timing.timeout_ms, local);
+  else
+    link_ = std::make_unique<TcpLink>(loop_, server_ep, ao.timing.timeout_ms, local,
+                                      TlsSettings{s.ca_file, s.tls_name()});
 
   Allocation::Events ev;
   ev.on_allocated = [this] {

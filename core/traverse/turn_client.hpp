@@ -1,6 +1,6 @@
 #pragma once
 // One TURN allocation on the loop, with server failover: resolves each configured
-// server (names on the threadpool), opens a control link (UDP or TCP), runs an
+// server (names on the threadpool), opens a control link (UDP, TCP or TLS), runs an
 // Allocation on it and drives its timer. An attempt that fails moves on to the next
 // address, then the next server; 437 Allocation Mismatch is retried once from a new
 // local port first, and 300 Try Alternate tries the alternate server next. Once
@@ -39,6 +39,11 @@ struct TurnServer {
   ServerTransport transport = ServerTransport::udp;
   std::string username;
   std::string password;  // never logged, never shown
+  // transport tls: the CAs to trust ("" = the system store) and the name the
+  // certificate must carry ("" = host; an IP address is matched against IP SANs).
+  std::string ca_file;
+  std::string server_name;
+  const std::string& tls_name() const { return server_name.empty() ? host : server_name; }
   std::string describe() const;  // "198.51.100.20:3478 udp" (no credentials)
 };
 

@@ -91,9 +91,13 @@ void TurnManager::create(CreateRequest req, std::function<void(Result<nlohmann::
   if (req.server) co.servers.push_back(options_.servers[*req.server]);
   else co.servers = options_.servers;
   if (req.tcp_relay) {
-    std::erase_if(co.servers, [](const TurnServer& s) { return s.transport == ServerTransport::udp; });
+    const bool had_tls = std::any_of(co.servers.begin(), co.servers.end(),
+                                     [](const TurnServer& s) { return s.transport == ServerTransport::tls; });
+    std::erase_if(co.servers, [](const TurnServer& s) { return s.transport != ServerTransport::tcp; });
     if (co.servers.empty())
-      return done(Error{"bad_request", "a TCP relay (RFC 6062) needs a TURN server with transport tcp"});
+      return done(Error{"bad_request", had_tls ? "TCP relays (RFC 6062) over TLS are not supported: a TCP relay "
+                                                 "needs a TURN server with transport tcp"
+                                               : "a TCP relay (RFC 6062) needs a TURN server with transport tcp"});
   }
   co.allocation.protocol = req.tcp_relay ? proto::turn::kProtocolTcp : proto::turn::kProtocolUdp;
   co.allocation.family = req.family;

@@ -15,7 +15,12 @@ double seconds_until(std::uint64_t at_ms, std::uint64_t now_ms) {
 }
 
 json server_json(const TurnServer& s) {
-  return {{"host", s.host}, {"port", s.port}, {"transport", transport_name(s.transport)}, {"username", s.username}};
+  json j = {{"host", s.host}, {"port", s.port}, {"transport", transport_name(s.transport)}, {"username", s.username}};
+  if (s.transport == ServerTransport::tls) {
+    j["server_name"] = s.tls_name();
+    j["ca_file"] = s.ca_file.empty() ? json(nullptr) : json(s.ca_file);
+  }
+  return j;
 }
 
 json counters_json(const AllocationCounters& c, std::uint64_t retransmits) {

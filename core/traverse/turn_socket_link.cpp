@@ -103,42 +103,76 @@ void TcpConnector::finish(Result<loop::Tcp> result) {
   done(std::move(result));  // may destroy this
 }
 
-// --- TCP control link ----------------------------------------------------------------------
+// --- TCP and TLS control links --------------------------------------------------------------
 
 TcpLink::TcpLink(loop::Loop& loop, net::Endpoint server, std::uint64_t connect_timeout_ms,
-                 std::optional<net::Endpoint> local)
-    : SocketLink(server), loop_(loop), connect_timeout_ms_(connect_timeout_ms), bind_(local) {}
+                 std::optional<net::Endpoint> local, std::optional<TlsSettings> tls)
+    : SocketLink(server), loop_(loop), connect_timeout_ms_(connect_timeout_ms), bind_(local),
+      tls_settings_(std::move(tls)) {}
 
 void TcpLink::open(FrameFn on_frame, DoneFn on_ready, DoneFn on_fail) {
   on_frame_ = std::move(on_frame);
   on_fail_ = std::move(on_fail);
+  if (!tls_settings_) return connect(std::move(on_ready));
+  // The CA file (or the system store) is read off the loop, before connecting.
+  trust_work_ = tls::load_trust(loop_, tls_settings_->ca_file, [this, on_ready = std::move(on_ready)](tls::TrustResult r) {
+    if (!r) return on_ready(r.error());
+    trust_ = std::move(*r);
+    connect(std::move(on_ready));
+  });
+}
+
+void TcpLink::connect(DoneFn on_ready) {
   connector_ = std::make_unique<TcpConnector>(
-      loop_, server_, bind_, connect_timeout_ms_, [this, on_ready = std::move(on_ready)](Result<loop::Tcp> r) {
+      loop_, server_, bind_, connect_timeout_ms_, [this, on_ready = std::move(on_ready)](Result<loop::Tcp> r) mutable {
         auto done = std::move(on_ready);
         connector_.reset();
         if (!r) return done(r.error());
-        tcp_ = std::move(*r);
-        if (auto ep = tcp_.local_endpoint()) local_ = *ep;
-        auto st = tcp_.read_start(
-            [this](std::span<const std::uint8_t> bytes) {
-              // on_frame_ may close the link: later frames of this read are dropped then.
-              auto fed = reader_.feed(bytes, [this](std::span<const std::uint8_t> f) {
-                if (connected_) on_frame_(f);
-              });
-              if (!fed && connected_) fail(fed.error());
-            },
-            [this](Status end) { fail(end.ok() ? Status{Error{"closed", "the TURN server closed the connection"}} : end); });
-        if (!st) {
-          tcp_.close();
-          return done(st.error());
-        }
-        connected_ = true;
-        done(Status{});
+        on_connected(std::move(*r), std::move(done));
       });
+}
+
+void TcpLink::on_connected(loop::Tcp tcp, DoneFn done) {
+  if (auto ep = tcp.local_endpoint()) local_ = *ep;
+  auto on_end = [this](Status end) {
+    fail(end.ok() ? Status{Error{"closed", "the TURN server closed the connection"}} : end);
+  };
+  if (tls_settings_) {
+    tls::StreamOptions o;
+    o.client.trust = trust_;
+    o.client.server_name = tls_settings_->server_name;
+    o.handshake_timeout_ms = connect_timeout_ms_;
+    tls_ = std::make_unique<tls::TlsStream>(loop_, std::move(tcp), std::move(o));
+    tls_->start(
+        [this, done = std::move(done)](Status st) {
+          if (!st) return done(st);
+          connected_ = true;
+          done(Status{});
+        },
+        [this](std::span<const std::uint8_t> bytes) { on_bytes(bytes); }, on_end);
+    return;
+  }
+  tcp_ = std::move(tcp);
+  auto st = tcp_.read_start([this](std::span<const std::uint8_t> bytes) { on_bytes(bytes); }, on_end);
+  if (!st) {
+    tcp_.close();
+    return done(st.error());
+  }
+  connected_ = true;
+  done(Status{});
+}
+
+void TcpLink::on_bytes(std::span<const std::uint8_t> bytes) {
+  // on_frame_ may close the link: later frames of this read are dropped then.
+  auto fed = reader_.feed(bytes, [this](std::span<const std::uint8_t> f) {
+    if (connected_) on_frame_(f);
+  });
+  if (!fed && connected_) fail(fed.error());
 }
 
 void TcpLink::fail(Status status) {
   if (!connected_) return;
+  if (tls_) tls_->close();
   tcp_.close();
   connected_ = false;
   if (on_fail_) on_fail_(status);
@@ -146,13 +180,16 @@ void TcpLink::fail(Status status) {
 
 // The callbacks are kept (one of them may be running): connected_ guards them.
 void TcpLink::close() {
+  trust_work_.cancel();
   connector_.reset();
+  if (tls_) tls_->close();
   tcp_.close();
   connected_ = false;
 }
 
 Status TcpLink::send_frame(std::span<const std::uint8_t> frame) {
   if (!connected_) return Error{"closed", "the link is not connected"};
+  if (tls_) return tls_->write(frame);
   tcp_.write(std::vector<std::uint8_t>(frame.begin(), frame.end()));
   return {};
 }

@@ -131,12 +131,27 @@ EOF
 }
 
 # The tables miniupnpd 2.3 (nftables flavour) expects to exist; it fills their chains.
+# WHAT (all, igd, natpmp, pcp) is what the site's miniupnpd speaks. miniupnpd answers
+# NAT-PMP and PCP on one socket (5351), told apart by the version byte, the first of
+# the UDP payload (0 NAT-PMP, 2 PCP): for natpmp the router drops PCP requests to it,
+# for pcp NAT-PMP requests, so that the other protocol goes unanswered.
 natlab_upnp_tables() {
+  local what=${1:-all} version=""
   cat <<'EOF'
 table inet miniupnpd {
   chain miniupnpd { type filter hook forward priority filter; policy accept; }
   chain prerouting_miniupnpd { type nat hook prerouting priority dstnat - 10; policy accept; }
   chain postrouting_miniupnpd { type nat hook postrouting priority srcnat - 10; policy accept; }
+}
+EOF
+  case $what in natpmp) version=2 ;; pcp) version=0 ;; esac
+  [ -n "$version" ] || return 0
+  cat <<EOF
+table ip natlab_upnp {
+  chain input {
+    type filter hook input priority filter - 10; policy accept;
+    udp dport 5351 @th,64,8 $version drop
+  }
 }
 EOF
 }

@@ -28,12 +28,21 @@ EOF
   natlab_start stun srv turnserver -c "$conf"
 }
 
-# A self-signed certificate for TURN over TLS/DTLS (clients do not verify it).
+# TURN over TLS/DTLS: a lab CA ($RUN/turn-ca.crt, TURN_CA in lab.env) and the server's
+# certificate signed by it, for turn.lab.p2pd and the server's lab address (clients that
+# verify trust the CA and name either).
 natlab_turn_cert() {
   command -v openssl >/dev/null || return 1
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -keyout "$RUN/turn.key" -out "$RUN/turn.crt" -days 3650 \
-    -subj "/CN=turn.lab.p2pd" >/dev/null 2>&1
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -keyout "$RUN/turn-ca.key" -out "$RUN/turn-ca.crt" -days 3650 \
+    -subj "/CN=p2pd NAT lab CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1 || return 1
+  openssl req -new "${ec[@]}" -keyout "$RUN/turn.key" -out "$RUN/turn.csr" \
+    -subj "/CN=turn.lab.p2pd" >/dev/null 2>&1 || return 1
+  printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+    "subjectAltName=DNS:turn.lab.p2pd,IP:$TURN_IP" >"$RUN/turn.ext"
+  openssl x509 -req -in "$RUN/turn.csr" -CA "$RUN/turn-ca.crt" -CAkey "$RUN/turn-ca.key" -CAcreateserial \
+    -out "$RUN/turn.crt" -days 3650 -extfile "$RUN/turn.ext" >/dev/null 2>&1
 }
 
 # TURN with long-term credentials. NATLAB_TURN_MAX_LIFETIME caps allocation lifetimes
@@ -89,19 +98,24 @@ EOF
   natlab_start mqtt srv mosquitto -c "$conf"
 }
 
-# miniupnpd (UPnP IGD + NAT-PMP + PCP) on site I's home router. Its helper scripts
+# miniupnpd on site I's home router: UPnP IGD + NAT-PMP + PCP, or one of them
+# (S_UPNP igd: NAT-PMP/PCP off; natpmp, pcp: UPnP off, and the other protocol on 5351
+# dropped by natlab_upnp_tables). min_lifetime=10 lets short PCP leases through
+# (the default floor is 120 s). Its helper scripts
 # in Debian are broken and 2.3 no longer creates its nftables tables, so the tables
 # are made by natlab.sh (natlab_upnp_tables) and named here. Documentation ranges
 # count as "reserved" for miniupnpd, so it learns its external address by STUN.
 natlab_start_upnp() {
-  local i=$1 name=${S_NAME[$1]} conf
+  local i=$1 name=${S_NAME[$1]} conf upnp=yes natpmp=yes
+  case ${S_UPNP[$i]} in igd) natpmp=no ;; natpmp|pcp) upnp=no ;; esac
   conf=$RUN/upnp-$name.conf
   cat >"$conf" <<EOF
 ext_ifname=wan0
 listening_ip=br0
 http_port=$UPNP_HTTP_PORT
-enable_upnp=yes
-enable_natpmp=yes
+enable_upnp=$upnp
+enable_natpmp=$natpmp
+min_lifetime=10
 secure_mode=yes
 system_uptime=yes
 notify_interval=30

@@ -135,14 +135,21 @@ lab_start_daemon() {
 
 # start_turn_daemon NAME HOST SERVER...: a daemon in $WORK/NAME on HOST (debug log,
 # no STUN, MQTT or portmap) whose turn.servers are the lab's TURN server, one entry per
-# SERVER: TRANSPORT[:PASSWORD] (udp, tcp or tls; default the lab's password).
+# SERVER: TRANSPORT[:PASSWORD] (udp, tcp or tls; default the lab's password). tls
+# entries trust TURN_CA (the lab's CA from lab.env; set it to another file to test a
+# wrong one) and, when TURN_SERVER_NAME is set, expect that name (default: $TURN).
 start_turn_daemon() {
-  local dir=$WORK/$1 host=$2 servers="" sep="" spec transport pass port
+  local dir=$WORK/$1 host=$2 servers="" sep="" spec transport pass port tls
   shift 2
   for spec in "$@"; do
     transport=${spec%%:*}; pass=$TURN_PASS; [ "$spec" = "$transport" ] || pass=${spec#*:}
-    port=$TURN_PORT; [ "$transport" != tls ] || port=$TURN_TLS_PORT
-    servers+="$sep{\"host\": \"$TURN\", \"port\": $port, \"transport\": \"$transport\", \"username\": \"$TURN_USER\", \"password\": \"$pass\"}"
+    port=$TURN_PORT; tls=""
+    if [ "$transport" = tls ]; then
+      port=$TURN_TLS_PORT
+      [ -z "${TURN_CA:-}" ] || tls+=", \"ca_file\": \"$TURN_CA\""
+      [ -z "${TURN_SERVER_NAME:-}" ] || tls+=", \"server_name\": \"$TURN_SERVER_NAME\""
+    fi
+    servers+="$sep{\"host\": \"$TURN\", \"port\": $port, \"transport\": \"$transport\", \"username\": \"$TURN_USER\", \"password\": \"$pass\"$tls}"
     sep=", "
   done
   mkdir -p "$dir"

@@ -216,7 +216,7 @@ TEST_CASE("changed_paths names what differs; SIGHUP applies only some", "[config
                                                         "portmap.lease_s", "stun.servers"});
 
   Config c = a;
-  c.turn.servers.push_back({"t.example", 3478, "udp", "u", "p"});
+  c.turn.servers.push_back({"t.example", 3478, "udp", "u", "p", "", ""});
   Config d = c;
   d.turn.servers[0].password = "changed";
   auto turn_changed = changed_paths(c, d);

@@ -186,6 +186,42 @@ TEST_CASE("turn server entries", "[config]") {
                  "turn.servers[1].transport", "udp|tcp|tls"});
 }
 
+TEST_CASE("turn server TLS settings: tls only, absolute ca_file, a host as server_name", "[config]") {
+  for (const Case& c : std::initializer_list<Case>{
+           {R"({"turn": {"servers": [{"host": "h", "username": "u", "password": "p", "ca_file": "/etc/ca.pem"}]}})",
+            "turn.servers[0].ca_file", "only for transport \"tls\" (this server's transport is \"udp\")"},
+           {R"({"turn": {"servers": [{"host": "h", "transport": "tcp", "username": "u", "password": "p", "server_name": "n"}]}})",
+            "turn.servers[0].server_name", "only for transport \"tls\" (this server's transport is \"tcp\")"},
+           {R"({"turn": {"servers": [{"host": "h", "transport": "tls", "username": "u", "password": "p", "ca_file": "ca.pem"}]}})",
+            "turn.servers[0].ca_file", "must be an absolute path"},
+           {R"({"turn": {"servers": [{"host": "h", "transport": "tls", "username": "u", "password": "p", "ca_file": ""}]}})",
+            "turn.servers[0].ca_file", "must be an absolute path"},
+           {R"({"turn": {"servers": [{"host": "h", "transport": "tls", "username": "u", "password": "p", "server_name": "a b"}]}})",
+            "turn.servers[0].server_name", "not a host"},
+           {R"({"turn": {"servers": [{"host": "h", "transport": "tls", "username": "u", "password": "p", "ca_file": 1}]}})",
+            "turn.servers[0].ca_file", "expected a string"},
+       }) {
+    check_rejects(c);
+  }
+  check_accepts(R"({"turn": {"servers": [{"host": "192.0.2.1", "port": 5349, "transport": "tls", "username": "u",
+                                          "password": "p", "ca_file": "/etc/p2pd/ca.pem", "server_name": "turn.example.net"},
+                                         {"host": "h", "transport": "tls", "username": "u", "password": "p",
+                                          "server_name": "2001:db8::1"}]}})");
+  auto r = load_from_string(R"({"turn": {"servers": [{"host": "h", "transport": "tls", "username": "u", "password": "p",
+                                                       "ca_file": "/etc/p2pd/ca.pem", "server_name": "turn.example.net"}]}})");
+  REQUIRE(r.ok());
+  CHECK(r.config.turn.servers[0].ca_file == "/etc/p2pd/ca.pem");
+  CHECK(r.config.turn.servers[0].server_name == "turn.example.net");
+  // The redacted view keeps them (and loads back); servers without them do not show them.
+  auto j = to_redacted_json(r.config);
+  CHECK(j["turn"]["servers"][0]["ca_file"] == "/etc/p2pd/ca.pem");
+  CHECK(j["turn"]["servers"][0]["server_name"] == "turn.example.net");
+  CHECK(load_from_string(j.dump(), "redacted").ok());
+  auto plain = load_from_string(R"({"turn": {"servers": [{"host": "h", "username": "u", "password": "p"}]}})");
+  REQUIRE(plain.ok());
+  CHECK_FALSE(to_redacted_json(plain.config)["turn"]["servers"][0].contains("ca_file"));
+}
+
 TEST_CASE("several problems are all reported at once", "[config]") {
   auto r = load_from_string(R"({
     "api": { "lisen": [], "max_body": "big", "listen": ["127.0.0.1:1", "nope", "unix:"], "threads": 0 },

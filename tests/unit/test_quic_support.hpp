@@ -69,6 +69,7 @@ struct QuicPair {
     server_config.credentials = make_credentials(server_id);
     UdpMuxOptions options;
     options.max_datagram = max_datagram;
+    options.local_max_datagram = max_datagram;  // loopback, but the size the test asks for
     auto cm = UdpMux::bind(loop, loopback(), options);
     REQUIRE(cm);
     client_mux = std::move(*cm);
