@@ -18,6 +18,13 @@ bool probe_address(const net::InterfaceAddress& a) {
          !a.flags.deprecated && !a.flags.dad_failed;
 }
 
+// Whether a network change can alter what STUN sees: a link-local address coming,
+// going or finishing DAD cannot (no probe is sent from one), everything else can.
+bool affects_nat(const net::NetChange& c) {
+  if (!c.address) return true;
+  return c.address->scope != net::AddressScope::link_local && !c.address->address.is_link_local();
+}
+
 }  // namespace
 
 NatService::NatService(loop::Loop& loop, NatServiceOptions options, net::InterfaceService* interfaces,
@@ -32,8 +39,8 @@ void NatService::start() {
   if (interfaces_ && !subscribed_) {
     subscribed_ = true;
     auto alive = alive_;
-    interfaces_->subscribe([this, alive](const net::Snapshot&, const std::vector<net::NetChange>&) {
-      if (*alive && !closed_) refresh();
+    interfaces_->subscribe([this, alive](const net::Snapshot&, const std::vector<net::NetChange>& changes) {
+      if (*alive && !closed_ && std::any_of(changes.begin(), changes.end(), affects_nat)) refresh();
     });
   }
   refresh();
