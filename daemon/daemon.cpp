@@ -35,6 +35,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/node_port.hpp"
 #include "daemon/peer_book.hpp"
+#include "daemon/pipe_config.hpp"
 #include "core/peer/identity.hpp"
 #include "daemon/state_dir.hpp"
 #include "daemon/systemd_notify.hpp"
@@ -107,7 +108,7 @@ class Daemon {
         identity_(std::move(identity)),
         started_at_(Clock::now()),
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
-        pipes_(loop_, pipe::PipeLimits{}, &events_, &metrics_),
+        pipes_(loop_, pipe_limits(config_.pipes), &events_, &metrics_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
         nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
         peers_(loop_, identity_, &interfaces_, &nat_, &status_),
