@@ -80,6 +80,15 @@ struct Portmap {
   int lease_s = 3600;
 };
 
+// Bounds of pipes (core/pipe/pipe_limits.hpp; docs/API.md "Pipes"). Restart to apply.
+struct Pipes {
+  int queue_messages = 1024;         // each subscription's queue (and the cap a subscription may ask)
+  int queue_bytes = 1024 * 1024;
+  int max_pipes = 65536;             // open pipes at once (server pipes and peer pipes included)
+  int max_subs = 16;                 // subscriptions per pipe besides "all"
+  int send_backlog = 4 * 1024 * 1024;// unsent bytes a pipe holds before a send answers "busy"
+};
+
 struct Config {
   Api api;
   Log log;
@@ -88,6 +97,7 @@ struct Config {
   Turn turn;
   Signaling signaling;
   Portmap portmap;
+  Pipes pipes;
 };
 
 // One problem found while loading: `path` is like "api.listen[1]" ("" for the root).

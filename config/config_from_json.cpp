@@ -155,12 +155,23 @@ void read_portmap(Reader& r, const json& root, Portmap& portmap) {
   }
 }
 
+void read_pipes(Reader& r, const json& root, Pipes& pipes) {
+  const json* j = r.member(root, "", "pipes");
+  if (!j || !r.object(*j, "pipes", {"queue_messages", "queue_bytes", "max_pipes", "max_subs", "send_backlog"})) return;
+  r.integer(*j, "pipes", "queue_messages", pipes.queue_messages, 1, 1000000);
+  // At least one largest datagram (or cut line): a smaller bound would drop every such message.
+  r.integer(*j, "pipes", "queue_bytes", pipes.queue_bytes, 65536, 1 << 30);
+  r.integer(*j, "pipes", "max_pipes", pipes.max_pipes, 1, 1000000);
+  r.integer(*j, "pipes", "max_subs", pipes.max_subs, 0, 1024);
+  r.integer(*j, "pipes", "send_backlog", pipes.send_backlog, 65536, 1 << 30);
+}
+
 }  // namespace
 
 Config from_json(const json& root, std::vector<ConfigError>& errors) {
   Reader r(errors);
   Config config;
-  if (!r.object(root, "", {"api", "log", "node", "stun", "turn", "signaling", "portmap"})) {
+  if (!r.object(root, "", {"api", "log", "node", "stun", "turn", "signaling", "portmap", "pipes"})) {
     return config;
   }
   read_api(r, root, config.api);
@@ -170,6 +181,7 @@ Config from_json(const json& root, std::vector<ConfigError>& errors) {
   read_turn(r, root, config.turn);
   read_signaling(r, root, config.signaling);
   read_portmap(r, root, config.portmap);
+  read_pipes(r, root, config.pipes);
   return config;
 }
 

@@ -47,6 +47,12 @@ nlohmann::json to_json(const Config& c) {
         {"natpmp", c.portmap.natpmp},
         {"pcp", c.portmap.pcp},
         {"lease_s", c.portmap.lease_s}}},
+      {"pipes",
+       {{"queue_messages", c.pipes.queue_messages},
+        {"queue_bytes", c.pipes.queue_bytes},
+        {"max_pipes", c.pipes.max_pipes},
+        {"max_subs", c.pipes.max_subs},
+        {"send_backlog", c.pipes.send_backlog}}},
   };
 }
 

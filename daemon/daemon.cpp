@@ -35,6 +35,7 @@
 #include "daemon/logging.hpp"
 #include "daemon/node_port.hpp"
 #include "daemon/peer_book.hpp"
+#include "daemon/pipe_config.hpp"
 #include "core/peer/identity.hpp"
 #include "daemon/state_dir.hpp"
 #include "daemon/systemd_notify.hpp"
@@ -107,7 +108,7 @@ class Daemon {
         identity_(std::move(identity)),
         started_at_(Clock::now()),
         interfaces_(loop_, interface_options(config_.node.interfaces), &events_, &status_),
-        pipes_(loop_, pipe::PipeLimits{}, &events_, &metrics_),
+        pipes_(loop_, pipe_limits(config_.pipes), &events_, &metrics_),
         turn_(loop_, turn_options(config_.turn), &metrics_, &status_, &events_),
         nat_(loop_, nat_options(config_.stun), &interfaces_, &events_, &status_),
         peers_(loop_, identity_, &interfaces_, &nat_, &status_),
@@ -121,7 +122,7 @@ class Daemon {
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
-        api_(api_ctx_, rpc::ApiServerOptions{config_.api.threads, config_.api.keep_alive_timeout_s,
+        api_(api_ctx_, rpc::ApiServerOptions{config_.api.threads, config_.api.max_long_polls, config_.api.keep_alive_timeout_s,
                                              static_cast<std::size_t>(config_.api.max_body)}),
         sigterm_(loop_),
         sigint_(loop_),

@@ -2,8 +2,10 @@
 // permission, binding a channel and connecting (RFC 6062) wait for the server's answer
 // (call_deferred, under the long-poll bound); the rest is one bridge call.
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "rpc/json_body.hpp"
 #include "rpc/responses.hpp"
@@ -78,6 +80,30 @@ Result<traverse::turn::CreateRequest> create_request(const json& body) {
 constexpr std::uint64_t kDefaultWaitMs = 30000;
 constexpr std::uint64_t kMaxWaitMs = 300000;
 
+// The shape of the per-peer calls that wait for the server: the body names "peer" (and
+// optionally "timeout_ms"); `start(turn, id, peer, done)` asks the TurnManager on the loop.
+// Errors are answered here; the value and the peer come back for the 201 body.
+template <typename T, typename Start>
+std::optional<std::pair<T, net::Endpoint>> wait_for_peer_call(ApiContext& ctx, const httplib::Request& req,
+                                                              httplib::Response& res, const std::string& id,
+                                                              bool allow_ip, Start start) {
+  auto body = parse_body(req);
+  if (!body) return send_v1_error(res, body.error()), std::nullopt;
+  auto peer = peer_field(*body, allow_ip);
+  if (!peer) return send_v1_error(res, peer.error()), std::nullopt;
+  auto* turn = ctx.core.turn;
+  auto r = wait_on_loop<T>(
+      ctx, res,
+      [turn, id, peer = *peer, start](loop::Promise<T> promise) {
+        if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
+        start(*turn, id, peer, [promise](Result<T> v) { promise.resolve(std::move(v)); });
+      },
+      timeout_field(*body, kDefaultWaitMs, kMaxWaitMs));
+  if (!r) return std::nullopt;
+  if (!*r) return send_turn_error(res, r->error()), std::nullopt;
+  return std::pair{std::move(**r), *peer};
+}
+
 }  // namespace
 
 void add_turn_routes(Router& router, ApiContext& ctx) {
@@ -137,24 +163,16 @@ void add_turn_routes(Router& router, ApiContext& ctx) {
 
   router.add("POST", "/v1/turn/:id/permissions",
              [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams& p) {
-               auto body = parse_body(req);
-               if (!body) return send_v1_error(res, body.error());
-               auto peer = peer_field(*body, true);
-               if (!peer) return send_v1_error(res, peer.error());
-               auto* turn = ctx.core.turn;
-               auto r = wait_on_loop<bool>(
-                   ctx, res,
-                   [turn, id = p["id"], peer = *peer](loop::Promise<bool> promise) {
-                     if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
-                     turn->permit(id, peer, [promise](Status st) {
-                       if (st) promise.resolve(true);
-                       else promise.resolve(st.error());
-                     });
-                   },
-                   timeout_field(*body, kDefaultWaitMs, kMaxWaitMs));
+               auto r = wait_for_peer_call<bool>(ctx, req, res, p["id"], true,
+                                                 [](TurnManager& turn, const std::string& id, net::Endpoint peer,
+                                                    std::function<void(Result<bool>)> done) {
+                                                   turn.permit(id, peer, [done](Status st) {
+                                                     if (st) done(true);
+                                                     else done(st.error());
+                                                   });
+                                                 });
                if (!r) return;
-               if (!*r) return send_turn_error(res, r->error());
-               send_json(res, 201, {{"error", 0}, {"peer", peer->address.to_string()}, {"installed", true}});
+               send_json(res, 201, {{"error", 0}, {"peer", r->second.address.to_string()}, {"installed", true}});
              });
 
   router.add("DELETE", "/v1/turn/:id/permissions/:peer",
@@ -174,40 +192,22 @@ void add_turn_routes(Router& router, ApiContext& ctx) {
 
   router.add("POST", "/v1/turn/:id/channels",
              [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams& p) {
-               auto body = parse_body(req);
-               if (!body) return send_v1_error(res, body.error());
-               auto peer = peer_field(*body, false);
-               if (!peer) return send_v1_error(res, peer.error());
-               auto* turn = ctx.core.turn;
-               auto r = wait_on_loop<std::uint16_t>(
-                   ctx, res,
-                   [turn, id = p["id"], peer = *peer](loop::Promise<std::uint16_t> promise) {
-                     if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
-                     turn->bind_channel(id, peer, [promise](Result<std::uint16_t> n) { promise.resolve(std::move(n)); });
-                   },
-                   timeout_field(*body, kDefaultWaitMs, kMaxWaitMs));
+               auto r = wait_for_peer_call<std::uint16_t>(
+                   ctx, req, res, p["id"], false,
+                   [](TurnManager& turn, const std::string& id, net::Endpoint peer,
+                      std::function<void(Result<std::uint16_t>)> done) { turn.bind_channel(id, peer, done); });
                if (!r) return;
-               if (!*r) return send_turn_error(res, r->error());
-               send_json(res, 201, {{"error", 0}, {"peer", peer->to_string()}, {"channel", **r}});
+               send_json(res, 201, {{"error", 0}, {"peer", r->second.to_string()}, {"channel", r->first}});
              });
 
   router.add("POST", "/v1/turn/:id/connections",
              [&ctx](const httplib::Request& req, httplib::Response& res, const RouteParams& p) {
-               auto body = parse_body(req);
-               if (!body) return send_v1_error(res, body.error());
-               auto peer = peer_field(*body, false);
-               if (!peer) return send_v1_error(res, peer.error());
-               auto* turn = ctx.core.turn;
-               auto r = wait_on_loop<std::string>(
-                   ctx, res,
-                   [turn, id = p["id"], peer = *peer](loop::Promise<std::string> promise) {
-                     if (!turn) return (void)promise.resolve(Error{"unavailable", "TURN is not in this process"});
-                     turn->connect(id, peer, [promise](Result<std::string> name) { promise.resolve(std::move(name)); });
-                   },
-                   timeout_field(*body, kDefaultWaitMs, kMaxWaitMs));
+               auto r = wait_for_peer_call<std::string>(
+                   ctx, req, res, p["id"], false,
+                   [](TurnManager& turn, const std::string& id, net::Endpoint peer,
+                      std::function<void(Result<std::string>)> done) { turn.connect(id, peer, done); });
                if (!r) return;
-               if (!*r) return send_turn_error(res, r->error());
-               send_json(res, 201, {{"error", 0}, {"peer", peer->to_string()}, {"pipe", **r}});
+               send_json(res, 201, {{"error", 0}, {"peer", r->second.to_string()}, {"pipe", r->first}});
              });
 }
 

@@ -29,7 +29,7 @@ print("load average before/after: see `uptime`; %d runs of %d MiB per mode, medi
 print()
 print("| stream (one way, loopback, two loops on two threads) | MB/s (median) | runs | handshake ms | ratio vs TCP |")
 print("|---|---|---|---|---|")
-names = {"tcp": "plain TCP connection (baseline)", "quic-udp": "QUIC session over UDP (1452-byte datagrams)",
+names = {"tcp": "plain TCP connection (baseline)", "quic-udp": "QUIC session over UDP (65000-byte datagrams on loopback)",
          "quic-tcp": "QUIC session over the TCP path (length-prefixed)"}
 for m in modes:
     mbs = [r["mb_per_s"] for r in results[m]]

@@ -210,3 +210,18 @@ table ip labblock {
 }
 EOF
 }
+
+# lab_stateful_firewall ROUTER: ROUTER forwards replies from its WAN side and nothing
+# unsolicited (nft table `ip labfw`); a public LAN behind it classifies `udp_firewall`.
+# `lab_exec ROUTER nft delete table ip labfw` undoes it.
+lab_stateful_firewall() {
+  "$NATLAB" exec "$1" nft -f - <<'EOF'
+table ip labfw {
+  chain forward {
+    type filter hook forward priority filter - 10; policy accept;
+    iifname "wan0" ct state established,related accept
+    iifname "wan0" drop
+  }
+}
+EOF
+}

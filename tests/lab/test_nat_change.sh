@@ -52,15 +52,7 @@ check "the first result was announced" grep -qx "nat.changed:open" <<<"$(events_
 # --- the network changes under the daemon ------------------------------------------------
 seq0=$(last_seq)
 runs0=$(runs)
-lab_exec pub-r nft -f - <<'EOF'
-table ip labfw {
-  chain forward {
-    type filter hook forward priority filter - 10; policy accept;
-    iifname "wan0" ct state established,related accept
-    iifname "wan0" drop
-  }
-}
-EOF
+lab_stateful_firewall pub-r
 t0=$(now)
 lab_exec "$H" ip addr add "$EXTRA_IP/28" dev eth0
 r=$(nat_after $((runs0 + 1)) 20) || fatal "no new NAT result after the address change: $r"

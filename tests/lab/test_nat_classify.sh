@@ -33,15 +33,7 @@ for row in "${EXPECT[@]}"; do
 done
 lab_up "${specs[@]}"
 # fw: a public LAN behind a stateful firewall (replies pass, nothing unsolicited does).
-lab_exec fw-r nft -f - <<'EOF'
-table ip labfw {
-  chain forward {
-    type filter hook forward priority filter - 10; policy accept;
-    iifname "wan0" ct state established,related accept
-    iifname "wan0" drop
-  }
-}
-EOF
+lab_stateful_firewall fw-r
 P2PD_BIN=${P2PD_BIN:?P2PD_BIN must name the p2pd binary}
 WORK=$(mktemp -d)
 SERVERS="\"$STUN1:$STUN_PORT\", \"$STUN2:$STUN_PORT\""

@@ -87,7 +87,7 @@ TEST_CASE("overlay merges objects key by key, arrays and scalars replace", "[con
   CHECK(c.signaling.mqtt.brokers == defaults().signaling.mqtt.brokers);
 }
 
-TEST_CASE("a full turn server entry loads; port and transport have defaults", "[config]") {
+TEST_CASE("a full turn server entry loads, port and transport have defaults", "[config]") {
   auto r = load_from_string(R"({"turn": {"servers": [
       {"host": "turn.example.org", "port": 5349, "transport": "tls", "username": "u", "password": "p"},
       {"host": "2001:db8::1", "username": "u2", "password": "p2"}
@@ -201,7 +201,7 @@ TEST_CASE("config errors never echo a password", "[config]") {
   CHECK(all_errors(r).find("hunter2") == std::string::npos);
 }
 
-TEST_CASE("changed_paths names what differs; SIGHUP applies only some", "[config]") {
+TEST_CASE("changed_paths names what differs, SIGHUP applies only some", "[config]") {
   Config a = defaults();
   CHECK(changed_paths(a, a).empty());
 

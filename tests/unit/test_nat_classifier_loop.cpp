@@ -64,7 +64,7 @@ TEST_CASE("NAT classifier on the loop: loopback is open", "[nat][classifier][loo
   CHECK(requests >= 6);  // 2 first Bindings, 2 filtering, 2 TCP
 }
 
-TEST_CASE("NAT classifier on the loop: UDP silent, TCP answering is blocked; all silent is unknown",
+TEST_CASE("NAT classifier on the loop: UDP silent, TCP answering is blocked, all silent is unknown",
           "[nat][classifier][loop]") {
   loop::Loop loop;
   LoopStunServer s1(loop), s2(loop);

@@ -7,7 +7,7 @@
 
 using namespace p2pd;
 
-TEST_CASE("metrics: same name and labels give the same counter; text format", "[observe]") {
+TEST_CASE("metrics: same name and labels give the same counter, text format", "[observe]") {
   observe::Registry r;
   auto& a = r.counter("p2pd_x_total", "X things", {{"kind", "a"}});
   auto& a2 = r.counter("p2pd_x_total", "ignored", {{"kind", "a"}});

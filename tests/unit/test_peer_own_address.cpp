@@ -63,7 +63,7 @@ TEST_CASE("own_address: usable interfaces by family, default route first, best a
   for (const auto& c : candidates) CHECK_FALSE(c.remote.address.is_link_local());
 }
 
-TEST_CASE("own_address: a host with only loopback has no groups; limits are kept", "[peer][own_address]") {
+TEST_CASE("own_address: a host with only loopback has no groups, limits are kept", "[peer][own_address]") {
   net::Snapshot only_lo;
   auto lo = iface(1, "lo", {address("127.0.0.1", 8)});
   lo.flags.loopback = true;

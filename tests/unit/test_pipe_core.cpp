@@ -118,7 +118,7 @@ TEST_CASE("Pipe: subscription ids and limits", "[pipe][core]") {
   CHECK(f.pipe->has_subscription("all"));
 }
 
-TEST_CASE("Pipe: a waiting pull gets the next message; abandoned waiters are skipped", "[pipe][core]") {
+TEST_CASE("Pipe: a waiting pull gets the next message, abandoned waiters are skipped", "[pipe][core]") {
   Fixture f;
   f.make(false);
   Puller gone, live;

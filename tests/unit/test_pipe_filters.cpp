@@ -64,7 +64,7 @@ TEST_CASE("AddressPattern: the text forms", "[pipe][pattern]") {
   CHECK(pm("::1,0", "[::1]:99"));
 }
 
-TEST_CASE("AddressPattern: bad patterns are errors; to_string round-trips", "[pipe][pattern]") {
+TEST_CASE("AddressPattern: bad patterns are errors, to_string round-trips", "[pipe][pattern]") {
   for (std::string bad : {"300.1.1.1", "1.2.3.4:99999", "1.2.3.4:x", "[::1", "[::1]x", "1.2.3.4/33", "::/129",
                           "10.0.0.0/", "host.example", "1.2.3.4,", "[::1]:"}) {
     INFO(bad);

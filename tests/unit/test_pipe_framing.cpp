@@ -51,7 +51,7 @@ TEST_CASE("raw framing: a message is what one read returned", "[pipe][framing]")
   CHECK(framed(Framing::raw, "x\n") == "x\n");
 }
 
-TEST_CASE("line framing: split anywhere gives the same lines; CRLF and empty lines", "[pipe][framing]") {
+TEST_CASE("line framing: split anywhere gives the same lines, CRLF and empty lines", "[pipe][framing]") {
   const std::string stream = "hello\r\nworld\n\nlast";
   for (std::size_t cut1 = 0; cut1 <= stream.size(); ++cut1) {
     for (std::size_t cut2 = cut1; cut2 <= stream.size(); ++cut2) {

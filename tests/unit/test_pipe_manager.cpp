@@ -102,7 +102,7 @@ TEST_CASE("PipeManager::add: name rules and failures destroy the transport", "[p
   CHECK(full.error().code == "too_many");
 }
 
-TEST_CASE("PipeManager::add: closing frees the name; shutdown refuses new pipes", "[pipe][manager]") {
+TEST_CASE("PipeManager::add: closing frees the name, shutdown refuses new pipes", "[pipe][manager]") {
   loop::Loop loop;
   PipeManager pipes(loop, PipeLimits{});
   auto wire = std::make_shared<Wire>();

@@ -169,7 +169,7 @@ TEST_CASE("PortMapper: renewals failing until expiry lose the mapping, which is 
   CHECK(fake.table.count({17, 4005}) == 1);
 }
 
-TEST_CASE("PortMapper: the lifetime asked per mapping; a port taken is asked again as any port", "[portmap]") {
+TEST_CASE("PortMapper: the lifetime asked per mapping, a port taken is asked again as any port", "[portmap]") {
   loop::Loop loop;
   FakeGateway fake(loop);
   fake.pcp_result = static_cast<std::uint8_t>(proto::pcp::ResultCode::cannot_provide_external);

@@ -216,7 +216,7 @@ TEST_CASE("QUIC: garbage from strangers is dropped without harm", "[quic][sessio
   auto client = connect_established(p);
 }
 
-TEST_CASE("QUIC: a silent peer ends in idle timeout; keep-alives prevent it", "[quic][session]") {
+TEST_CASE("QUIC: a silent peer ends in idle timeout, keep-alives prevent it", "[quic][session]") {
   QuicPair p;
   p.server_config.idle_timeout_ms = 300;
   p.server_config.keep_alive_ms = 0;

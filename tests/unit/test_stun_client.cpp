@@ -212,7 +212,7 @@ TEST_CASE("StunSocket: error responses, classic servers, other families and clos
   }
 }
 
-TEST_CASE("StunTcpProbe: one Binding over TCP; silence times out", "[stun][client]") {
+TEST_CASE("StunTcpProbe: one Binding over TCP, silence times out", "[stun][client]") {
   loop::Loop loop;
   LoopStunServer server(loop);
   std::optional<Result<BindingAnswer>> got;

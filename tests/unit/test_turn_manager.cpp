@@ -46,7 +46,7 @@ Result<nlohmann::json> create(loop::Loop& loop, TurnManager& m, CreateRequest r)
 
 }  // namespace
 
-TEST_CASE("TurnManager: create, list, inspect, release; no passwords in views", "[turn][manager]") {
+TEST_CASE("TurnManager: create, list, inspect, release, no passwords in views", "[turn][manager]") {
   loop::Loop loop;
   LoopTurnServer server(loop);
   observe::Registry metrics;

@@ -129,7 +129,7 @@ TEST_CASE("TURN send: permission and channel on first use, data queued, then Cha
   CHECK(tp::get_channel_number(binds.back()).value() == tp::kMinChannel + 1);
 }
 
-TEST_CASE("TURN send over TCP pads ChannelData; limits and bad peers", "[turn][peers]") {
+TEST_CASE("TURN send over TCP pads ChannelData, limits and bad peers", "[turn][peers]") {
   Peers p({}, true);
   REQUIRE(p.alloc.send(kPeer, kHello).ok());
   p.confirm(tp::method::create_permission);
