@@ -122,7 +122,7 @@ class Daemon {
                  std::move(token),
                  config_.api.token_required, std::chrono::milliseconds(config_.api.bridge_timeout_ms),
                  config_.api.max_long_polls),
-        api_(api_ctx_, rpc::ApiServerOptions{config_.api.threads, config_.api.keep_alive_timeout_s,
+        api_(api_ctx_, rpc::ApiServerOptions{config_.api.threads, config_.api.max_long_polls, config_.api.keep_alive_timeout_s,
                                              static_cast<std::size_t>(config_.api.max_body)}),
         sigterm_(loop_),
         sigint_(loop_),

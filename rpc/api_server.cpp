@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
@@ -14,10 +15,13 @@
 #include "rpc/responses.hpp"
 #include "rpc/routes.hpp"
 #include "rpc/tunnel.hpp"
+#include "rpc/worker_pool.hpp"
 
 namespace p2pd::rpc {
 
 namespace {
+
+constexpr std::chrono::milliseconds kIdleWorkerExit{10000};  // a grown pool shrinks back
 
 std::optional<std::string_view> header(const httplib::Request& req, const char* name) {
   auto it = req.headers.find(name);
@@ -78,8 +82,11 @@ ApiServer::ApiServer(ApiContext& ctx, ApiServerOptions options) : ctx_(ctx), opt
 ApiServer::~ApiServer() { stop(); }
 
 void ApiServer::install(HttpListener& listener) {
-  const int threads = options_.threads;
-  listener.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  // Long polls are gated globally (ApiContext::long_polls), so every one of them may wait
+  // on this listener: its pool must be able to hold them all and still have `threads`.
+  const auto core = static_cast<std::size_t>(options_.threads);
+  const auto max = core + static_cast<std::size_t>(options_.max_long_polls);
+  listener.new_task_queue = [core, max] { return new WorkerPool(core, max, kIdleWorkerExit); };
   listener.set_keep_alive_timeout(options_.keep_alive_timeout_s);
   listener.set_read_timeout(5, 0);
   listener.set_write_timeout(5, 0);

@@ -1,6 +1,6 @@
 #pragma once
 // The REST API: one HttpListener per configured endpoint (loopback TCP v4/v6, unix
-// socket), each with its own sized worker pool, all sharing one Router and ApiContext.
+// socket), each with its own worker pool (rpc/worker_pool.hpp), all sharing one Router and ApiContext.
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,7 +15,8 @@
 namespace p2pd::rpc {
 
 struct ApiServerOptions {
-  int threads = 4;
+  int threads = 4;          // workers kept for short requests, per listener
+  int max_long_polls = 64;  // the pool grows by up to this many for waiting long polls
   int keep_alive_timeout_s = 1;
   std::size_t max_body = 16 * 1024 * 1024;
 };

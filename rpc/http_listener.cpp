@@ -49,6 +49,14 @@ std::string peek_head(int fd, int budget_ms, const std::atomic<socket_t>& server
   return head;
 }
 
+// RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no
+// body. cpp-httplib would read a POST's body to EOF instead, so `curl -X POST` waited
+// for the read timeout and got a bare 400; saying "0" lets the route answer.
+void mark_empty_body(httplib::Request& req) {
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+    req.headers.emplace("Content-Length", "0");
+}
+
 }  // namespace
 
 bool HttpListener::process_and_close_socket(int sock) {
@@ -95,7 +103,7 @@ bool HttpListener::serve_connection(int sock) {
 
     bool connection_closed = false;
     ClientConnectionScope current(sock);
-    bool ok = process_request(stream, remaining == 1, connection_closed, [](httplib::Request&) {});
+    bool ok = process_request(stream, remaining == 1, connection_closed, mark_empty_body);
     if (!ok || connection_closed) return false;
     --remaining;
   }

@@ -45,6 +45,13 @@ Status Udp::bind(const net::Endpoint& local, bool reuse_addr) {
                    "bind " + local.to_string());
 }
 
+Status Udp::connect(const net::Endpoint& peer) {
+  if (!block_) return Error{"closed", "udp handle is closed"};
+  sockaddr_storage ss{};
+  peer.to_sockaddr(ss);
+  return uv_status(uv_udp_connect(&block_->uv, reinterpret_cast<sockaddr*>(&ss)), "connect " + peer.to_string());
+}
+
 Status Udp::recv_start(DatagramFn on_datagram, DoneFn on_error) {
   if (!block_) return Error{"closed", "udp handle is closed"};
   block_->on_datagram = std::move(on_datagram);
@@ -95,6 +102,28 @@ void Udp::send(const net::Endpoint& to, std::vector<std::uint8_t> bytes, DoneFn 
                        });
   if (rc != 0) {
     if (req->on_sent) req->on_sent(uv_error(rc, "send to " + to.to_string()));
+    return;
+  }
+  req.release();
+}
+
+void Udp::send_connected(std::vector<std::uint8_t> bytes, DoneFn on_sent) {
+  if (!block_) {
+    if (on_sent) on_sent(Error{"closed", "udp handle is closed"});
+    return;
+  }
+  auto req = std::make_unique<SendReq>();
+  req->bytes = std::move(bytes);
+  req->on_sent = std::move(on_sent);
+  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->bytes.data()), static_cast<unsigned>(req->bytes.size()));
+  int rc = uv_udp_send(&req->req, &block_->uv, &buf, 1, nullptr, [](uv_udp_send_t* r, int status) {
+    std::unique_ptr<SendReq> own(reinterpret_cast<SendReq*>(r));
+    auto* b = udp_block(r->handle->data);
+    if (b->closing || !own->on_sent) return;
+    own->on_sent(uv_status(status, "send"));
+  });
+  if (rc != 0) {
+    if (req->on_sent) req->on_sent(uv_error(rc, "send"));
     return;
   }
   req.release();

@@ -33,6 +33,10 @@ class Udp : public detail::HandleOwner<detail::UdpBlock> {
 
   Status open(int fd);                       // adopt a socket (see net::socket_bind)
   Status bind(const net::Endpoint& local, bool reuse_addr = false);
+  // Connects the socket to one peer (uv_udp_connect): only its datagrams arrive, and the
+  // kernel reports ICMP errors for it (port unreachable: ECONNREFUSED) as receive errors
+  // (on_error) or as errors of the next send. Send with send_connected() afterwards.
+  Status connect(const net::Endpoint& peer);
 
   // Datagrams arrive as spans into the loop's shared buffer: copy what you keep.
   // Truncated datagrams are dropped; on_error reports receive errors (the socket keeps
@@ -41,6 +45,8 @@ class Udp : public detail::HandleOwner<detail::UdpBlock> {
   void recv_stop();
 
   void send(const net::Endpoint& to, std::vector<std::uint8_t> bytes, DoneFn on_sent = {});
+  // To the peer of connect().
+  void send_connected(std::vector<std::uint8_t> bytes, DoneFn on_sent = {});
   // Immediate send without queuing: returns an error (EAGAIN) when it would block.
   Status try_send(const net::Endpoint& to, std::span<const std::uint8_t> bytes);
   std::size_t send_queue_size() const;

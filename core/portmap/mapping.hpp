@@ -46,6 +46,8 @@ Result<Method> parse_method(std::string_view text);
 
 // The error codes mappers give (Error.code):
 //   "timeout"        no answer within the schedule (no such server on the gateway)
+//   "refused"        the gateway answered ICMP port unreachable (no such server on it)
+//   "unreachable"    ICMP host or network unreachable for the gateway
 //   "unsupported"    the gateway speaks another protocol or version, or not this opcode
 //   "not_authorized" the gateway refuses to map (mapping switched off, policy)
 //   "no_resources"   the gateway is out of ports or mappings (short term: retry later)

@@ -75,7 +75,12 @@ void PortMapper::attempt(std::uint64_t id, std::size_t index) {
   if (it == entries_.end()) return;
   MapEntry& e = it->second;
   const auto methods = order();
-  if (index == 0) e.error.reset();
+  if (index == 0) {
+    e.error.reset();
+    // Unless PCP or NAT-PMP is known to work here, SSDP discovery runs alongside them:
+    // UPnP's turn then finds the IGD (or its absence) already known.
+    if (options_.upnp && method_ != Method::pcp && method_ != Method::natpmp) upnp_.discover_ahead();
+  }
   if (index >= methods.size()) {
     if (methods.empty()) e.error = Error{"unsupported", "every port mapping protocol is switched off"};
     const bool was_failed = e.state == MapState::failed;

@@ -1,6 +1,8 @@
 #pragma once
 // The PortMapper service: keeps mappings of local ports on one gateway. Each mapping is
-// tried with PCP, then NAT-PMP, then UPnP IGD (each protocol switched off by options;
+// tried with PCP, then NAT-PMP, then UPnP IGD (SSDP discovery starting alongside PCP
+// unless PCP or NAT-PMP is known to work; a gateway without PCP/NAT-PMP that answers
+// ICMP port unreachable ends those at once; each protocol switched off by options;
 // PortMapperOptions leave UPnP off, since it multicasts, and the daemon turns it on
 // with portmap.upnp, true by default); the first that works is remembered for the
 // gateway and tried first from then on. Granted mappings

@@ -10,6 +10,17 @@ namespace {
 double random_unit() {  // [-1, 1]
   return static_cast<double>(randombytes_uniform(2001)) / 1000.0 - 1.0;
 }
+// What an ICMP error about the server means (other errors unchanged).
+Error socket_error(const Error& e, const net::Endpoint& server, unsigned sends, std::uint64_t elapsed_ms) {
+  const std::string after = " after " + std::to_string(sends) + " request" + (sends == 1 ? "" : "s") + " in " +
+                            std::to_string(elapsed_ms) + " ms";
+  if (e.code == "ECONNREFUSED")
+    return Error{"refused", server.to_string() + " is closed (ICMP port unreachable)" + after};
+  if (e.code == "EHOSTUNREACH" || e.code == "ENETUNREACH")
+    return Error{"unreachable", server.address.to_string() + " is unreachable (" + e.message + ")" + after};
+  return e;
+}
+
 }  // namespace
 
 UdpExchange::UdpExchange(loop::Loop& loop) : loop_(loop), timer_(loop) {}
@@ -30,11 +41,16 @@ void UdpExchange::start(const net::IpAddress& local, const net::Endpoint& server
 
   udp_ = loop::Udp(loop_);
   Status st = udp_.bind(net::Endpoint{local, 0});
+  // Connected, so that an ICMP error about the server (port unreachable: nothing
+  // listens there) ends the exchange at once instead of after the whole schedule.
+  if (st.ok()) st = udp_.connect(server_);
   if (st.ok()) {
-    st = udp_.recv_start([this](std::span<const std::uint8_t> d, const net::Endpoint& from) {
-      if (!done_ || !(from == server_) || !match_(d)) return;
-      finish(std::vector<std::uint8_t>(d.begin(), d.end()));
-    });
+    st = udp_.recv_start(
+        [this](std::span<const std::uint8_t> d, const net::Endpoint& from) {
+          if (!done_ || !(from == server_) || !match_(d)) return;
+          finish(std::vector<std::uint8_t>(d.begin(), d.end()));
+        },
+        [this](Status error) { on_socket_error(error.error()); });
   }
   if (!st.ok()) {
     Error e{"io_error", "socket for " + server_.to_string() + ": " + st.error().message};
@@ -53,7 +69,9 @@ void UdpExchange::cancel() {
 
 void UdpExchange::send() {
   ++sends_;
-  udp_.send(server_, request_);
+  udp_.send_connected(request_, [this](Status st) {
+    if (!st) on_socket_error(st.error());
+  });
   wait_ms_ = next_wait_ms(schedule_, wait_ms_, random_unit());
   const std::uint64_t elapsed = loop_.now_ms() - started_ms_;
   const std::uint64_t left = schedule_.total_ms > elapsed ? schedule_.total_ms - elapsed : 0;
@@ -69,6 +87,14 @@ void UdpExchange::on_timer() {
     return;
   }
   send();
+}
+
+void UdpExchange::on_socket_error(const Error& e) {
+  if (!done_) return;
+  Error why = socket_error(e, server_, sends_, loop_.now_ms() - started_ms_);
+  if (why.code != "refused" && why.code != "unreachable") return;  // others: keep trying
+  // Inside a send's callback or a receive: finish from the timer, never inside send().
+  timer_.start(0, 0, [this, why] { finish(why); });
 }
 
 void UdpExchange::finish(Result<std::vector<std::uint8_t>> outcome) {

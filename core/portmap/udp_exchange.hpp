@@ -1,8 +1,10 @@
 #pragma once
 // One request and its answer over UDP on the loop, the way PCP and NAT-PMP clients talk
 // to their gateway: a socket of its own on the local address that reaches the gateway,
-// the request sent again on a Schedule until a datagram from the server's address and
-// port is accepted by `match`, or the schedule runs out. Loop thread only.
+// connected to the server, the request sent again on a Schedule until a datagram from
+// the server's address and port is accepted by `match`, the schedule runs out, or the
+// kernel reports an ICMP error for the server (a gateway without the protocol answers
+// port unreachable: the exchange ends at once). Loop thread only.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,7 +25,8 @@ class UdpExchange {
  public:
   // True when the datagram answers the request (the others are ignored).
   using Match = std::function<bool(std::span<const std::uint8_t>)>;
-  // The accepted datagram, or Error "timeout" (schedule over) / "io_error" (socket).
+  // The accepted datagram, or Error "timeout" (schedule over), "refused" (ICMP port
+  // unreachable), "unreachable" (ICMP host/net unreachable) or "io_error" (socket).
   using Done = std::function<void(Result<std::vector<std::uint8_t>>)>;
 
   explicit UdpExchange(loop::Loop& loop);
@@ -43,6 +46,7 @@ class UdpExchange {
  private:
   void send();
   void on_timer();
+  void on_socket_error(const Error& e);
   void finish(Result<std::vector<std::uint8_t>> outcome);
 
   loop::Loop& loop_;

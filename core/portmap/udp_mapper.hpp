@@ -13,9 +13,11 @@
 
 namespace p2pd::portmap {
 
-// An exchange's error with the protocol's name in front of a timeout's message.
+// An exchange's error with the protocol's name in front of a timeout's or an ICMP
+// error's message.
 inline Error exchange_error(Error e, std::string_view protocol) {
-  if (e.code == "timeout") e.message = std::string(protocol) + ": " + e.message;
+  if (e.code == "timeout" || e.code == "refused" || e.code == "unreachable")
+    e.message = std::string(protocol) + ": " + e.message;
   return e;
 }
 

@@ -47,6 +47,21 @@ void UpnpMapper::unmap(const Mapping& mapping, StatusDone done) {
       });
 }
 
+void UpnpMapper::discover_ahead() {
+  if (igd_ || remembered_failure() || running_.pending() || !queue_.empty()) return;
+  enqueue(nullptr, nullptr);
+}
+
+std::optional<Error> UpnpMapper::remembered_failure() const {
+  if (!discovery_failed_) return std::nullopt;
+  const std::uint64_t age = loop_.now_ms() - discovery_failed_ms_;
+  if (age >= options_.failed_discovery_hold_ms) return std::nullopt;
+  Error e = *discovery_failed_;
+  e.message += " (" + std::to_string(age / 1000) + " s ago; not searched again for " +
+               std::to_string(options_.failed_discovery_hold_ms / 1000) + " s)";
+  return e;
+}
+
 void UpnpMapper::enqueue(Job job, Done done) {
   queue_.push_back(Item{std::move(job), std::move(done)});
   pump();
@@ -60,20 +75,31 @@ void UpnpMapper::pump() {
   const int discover_ms = options_.discover_ms;
   running_ = loop::Work::run<Outcome>(
       loop_,
-      [igd = igd_, job = std::move(item.job), interface_address, discover_ms]() mutable -> Result<Outcome> {
+      [igd = igd_, failed = igd_ ? std::optional<Error>{} : remembered_failure(), job = std::move(item.job), interface_address,
+       discover_ms]() mutable -> Result<Outcome> {
         if (!igd) {
+          if (failed) return Outcome{std::nullopt, *failed, std::nullopt};
           auto found = upnp::discover(interface_address, discover_ms);
-          if (!found) return Outcome{std::nullopt, found.error()};
+          if (!found) return Outcome{std::nullopt, found.error(), found.error()};
           igd = *found;
         }
+        if (!job) return Outcome{std::move(igd), Mapping{}, std::nullopt};
         auto r = job(*igd);
         if (!r && unreachable(r.error())) igd.reset();
-        return Outcome{std::move(igd), std::move(r)};
+        return Outcome{std::move(igd), std::move(r), std::nullopt};
       },
       [this, done = std::move(item.done)](Result<Outcome> r) {
         // Cancelled (the mapper is going away) or run: either way the next job may go.
         Result<Mapping> result = r ? std::move(r->result) : Result<Mapping>(r.error());
-        if (r) igd_ = std::move(r->igd);
+        if (r) {
+          igd_ = std::move(r->igd);
+          if (r->discovery_failed) {
+            discovery_failed_ = std::move(r->discovery_failed);
+            discovery_failed_ms_ = loop_.now_ms();
+          } else if (igd_) {
+            discovery_failed_.reset();
+          }
+        }
         if (done) done(std::move(result));
         pump();
       });

@@ -3,7 +3,10 @@
 // NAT-PMP mappers, but every SSDP/SOAP exchange runs on the libuv threadpool
 // (loop::Work) through libminiupnpc (upnp_igd.hpp), one job at a time, in order. The
 // IGD found by discovery is kept; a job that fails to reach it forgets it, so the next
-// job discovers again. A renewal (map() with the granted port) adds the mapping again,
+// job discovers again. A discovery that found no IGD is remembered for
+// failed_discovery_hold_ms: jobs in that time fail at once with its error instead of
+// searching again. discover_ahead() starts discovery before any job needs it (the
+// PortMapper runs it alongside PCP and NAT-PMP). A renewal (map() with the granted port) adds the mapping again,
 // which refreshes its lease, or re-adds it when the IGD lost it. Loop thread only;
 // callbacks never run inside a call.
 #include <cstdint>
@@ -22,6 +25,7 @@ namespace p2pd::portmap {
 
 struct UpnpOptions {
   int discover_ms = 2000;          // SSDP answers waited for
+  std::uint64_t failed_discovery_hold_ms = 30000;  // no IGD found: not searched again for this long
   std::string description = "p2pd";  // shown in the IGD's mapping list
 };
 
@@ -34,12 +38,16 @@ class UpnpMapper {
 
   void map(const MapRequest& request, Done done);
   void unmap(const Mapping& mapping, StatusDone done);
+  // Starts SSDP discovery on the threadpool unless an IGD is known, a failed discovery is
+  // still remembered, or a job is queued or running (it discovers by itself).
+  void discover_ahead();
 
   std::size_t pending() const { return queue_.size() + (running_.pending() ? 1 : 0); }
   const std::optional<upnp::Igd>& igd() const { return igd_; }
 
  private:
   // A threadpool job: given the IGD (discovered first when there is none), its result.
+  // Empty: discovery only.
   using Job = std::function<Result<Mapping>(const upnp::Igd&)>;
   struct Item {
     Job job;
@@ -48,7 +56,9 @@ class UpnpMapper {
   struct Outcome {
     std::optional<upnp::Igd> igd;  // as the job leaves it (unset: forget it)
     Result<Mapping> result;
+    std::optional<Error> discovery_failed;  // discovery ran and found no IGD
   };
+  std::optional<Error> remembered_failure() const;
   void enqueue(Job job, Done done);
   void pump();
 
@@ -56,6 +66,8 @@ class UpnpMapper {
   Gateway gateway_;
   UpnpOptions options_;
   std::optional<upnp::Igd> igd_;
+  std::optional<Error> discovery_failed_;  // the last discovery's error, while no IGD is known
+  std::uint64_t discovery_failed_ms_ = 0;  // loop clock when it failed
   std::deque<Item> queue_;
   loop::Work running_;
 };

@@ -202,6 +202,40 @@ TEST_CASE("PCP mapper: a silent gateway times out after the total time", "[portm
   CHECK(mapper.pending() == 0);
 }
 
+namespace {
+// A gateway address whose port 5351-alike is closed: a UDP port bound and released, so
+// the kernel answers ICMP port unreachable.
+Gateway closed_gateway(loop::Loop& loop) {
+  Gateway g;
+  g.local = net::IpAddress::parse("127.0.0.1").value();
+  loop::Udp probe(loop);
+  REQUIRE(probe.bind(net::Endpoint{g.local, 0}).ok());
+  g.server = probe.local_endpoint().value();
+  probe.close();
+  return g;
+}
+}  // namespace
+
+TEST_CASE("PCP and NAT-PMP mappers: a closed port (ICMP port unreachable) ends the exchange at once", "[portmap]") {
+  loop::Loop loop;
+  const Gateway g = closed_gateway(loop);
+  const auto start = loop.now_ms();
+  PcpMapper pcp(loop, g, pcp_schedule(2000));
+  auto got = map_once(loop, pcp, request(Protocol::udp, 4242));
+  REQUIRE_FALSE(got->ok());
+  CHECK(got->error().code == "refused");
+  CHECK(got->error().message.find("PCP: ") == 0);
+  CHECK(got->error().message.find("ICMP port unreachable") != std::string::npos);
+  NatPmpMapper natpmp(loop, g, natpmp_schedule(2000));
+  got = map_once(loop, natpmp, request(Protocol::tcp, 4242));
+  REQUIRE_FALSE(got->ok());
+  CHECK(got->error().code == "refused");
+  CHECK(got->error().message.find("NAT-PMP: ") == 0);
+  CHECK(loop.now_ms() - start < 200);  // not the 2 x 2 s of their schedules
+  CHECK(pcp.pending() == 0);
+  CHECK(natpmp.pending() == 0);
+}
+
 TEST_CASE("PCP mapper: an answer from another port is ignored", "[portmap]") {
   loop::Loop loop;
   FakeGateway fake(loop);

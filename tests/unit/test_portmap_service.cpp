@@ -127,6 +127,30 @@ TEST_CASE("PortMapper: a silent gateway fails with each protocol's reason", "[po
   CHECK(natpmp_only.entries().at(id2).error->message.find("pcp") == std::string::npos);
 }
 
+TEST_CASE("PortMapper: a gateway with PCP and NAT-PMP ports closed fails at once", "[portmap]") {
+  loop::Loop loop;
+  Gateway g;
+  g.local = net::IpAddress::parse("127.0.0.1").value();
+  {
+    loop::Udp probe(loop);
+    REQUIRE(probe.bind(net::Endpoint{g.local, 0}).ok());
+    g.server = probe.local_endpoint().value();
+  }
+  Seen seen;
+  PortMapperOptions o = quick();
+  o.timeout_ms = 2000;
+  const auto start = loop.now_ms();
+  PortMapper mapper(loop, g, o, seen.fn());
+  const auto id = mapper.add(Protocol::tcp, 4005);
+  REQUIRE(run(loop, [&] { return seen.count("failed") == 1; }));
+  CHECK(loop.now_ms() - start < 300);
+  const MapEntry& e = mapper.entries().at(id);
+  REQUIRE(e.error);
+  CHECK(e.error->code == "refused");
+  CHECK(e.error->message.find("pcp: PCP: ") != std::string::npos);
+  CHECK(e.error->message.find("natpmp: NAT-PMP: ") != std::string::npos);
+}
+
 TEST_CASE("PortMapper: renewals failing until expiry lose the mapping, which is made again", "[portmap]") {
   loop::Loop loop;
   FakeGateway fake(loop);
