@@ -8,7 +8,10 @@ namespace p2pd::peer::quic {
 void ByteQueue::append(std::span<const std::uint8_t> bytes) {
   while (!bytes.empty()) {
     std::size_t end = head_ + size_;  // logical position of the next free byte
-    if (end == blocks_.size() * kBlock) blocks_.push_back(std::make_unique<std::uint8_t[]>(kBlock));
+    if (end == blocks_.size() * kBlock) {
+      // A popped block is reused: no heap round trip (and no fresh zeroed pages) per 64 KiB.
+      blocks_.push_back(spare_ ? std::move(spare_) : std::make_unique_for_overwrite<std::uint8_t[]>(kBlock));
+    }
     std::size_t pos = end % kBlock;
     std::size_t take = std::min(bytes.size(), kBlock - pos);
     std::memcpy(blocks_[end / kBlock].get() + pos, bytes.data(), take);
@@ -42,6 +45,7 @@ void ByteQueue::pop(std::size_t n) {
   head_ += n;
   size_ -= n;
   while (head_ >= kBlock) {
+    if (!spare_) spare_ = std::move(blocks_.front());
     blocks_.pop_front();
     head_ -= kBlock;
   }
@@ -50,6 +54,7 @@ void ByteQueue::pop(std::size_t n) {
     blocks_.clear();
     head_ = 0;
   }
+  if (size_ == 0) spare_.reset();  // an idle queue keeps at most one block
 }
 
 }  // namespace p2pd::peer::quic

@@ -27,6 +27,7 @@ class ByteQueue {
  private:
   using Block = std::unique_ptr<std::uint8_t[]>;
   std::deque<Block> blocks_;
+  Block spare_;  // the last popped block, reused by append while the queue is in use
   std::size_t head_ = 0;  // offset of the first byte in blocks_.front()
   std::size_t size_ = 0;
 };
