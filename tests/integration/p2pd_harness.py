@@ -217,6 +217,18 @@ class Daemon:
         return subprocess.run([P2PD_BIN] + list(args), capture_output=True, text=True, timeout=timeout, env=e)
 
 
+class DaemonTestCase(unittest.TestCase):
+    """Tests sharing one daemon (self.d) with the host test config, started once per class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.close()
+
+
 def raw_http(host, port, data, timeout=5):
     """Sends raw bytes (for requests http.client will not make, e.g. without Host)."""
     with socket.create_connection((host, port), timeout=timeout) as s:

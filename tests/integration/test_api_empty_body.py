@@ -4,20 +4,11 @@ answers at once with the project's JSON (docs/API.md "REST conventions"), instea
 the daemon waiting for the read timeout and answering a bare 400."""
 import json
 import time
-import unittest
 
-from p2pd_harness import Daemon, main, raw_http
+from p2pd_harness import Daemon, DaemonTestCase, main, raw_http
 
 
-class EmptyBody(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.close()
-
+class EmptyBody(DaemonTestCase):
     def post_without_length(self, path, extra=""):
         host, port = self.d.tcp_endpoint(4)
         raw = ("POST %s HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n%sConnection: close\r\n\r\n"

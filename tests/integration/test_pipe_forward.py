@@ -5,24 +5,15 @@ carrying datagrams exactly; 1 GiB through a forwarded port with its SHA-256 chec
 the errors a forward gets (not loopback, twice, unknown pipe)."""
 import os
 import socket
-import unittest
 
-from p2pd_harness import Daemon, main
+from p2pd_harness import Daemon, DaemonTestCase, main
 from pipe_client import PipeCalls, recv_exactly, stream_both_ways, wait_for
 
 SANITIZED = os.environ.get("P2PD_SANITIZED", "0") not in ("", "0", "OFF", "FALSE")
 BIG = (64 if SANITIZED else 1024) << 20
 
 
-class PipeForward(PipeCalls, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.close()
-
+class PipeForward(PipeCalls, DaemonTestCase):
     # -- tests ---------------------------------------------------------------------------
     def test_tcp_forward_bytes_both_ways_local_close_closes_the_remote(self):
         server = self.tcp_pipe_to_listener(self.d, "fw1", proto="tcp")

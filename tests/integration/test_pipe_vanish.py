@@ -10,9 +10,8 @@ import subprocess
 import sys
 import threading
 import time
-import unittest
 
-from p2pd_harness import Daemon, main
+from p2pd_harness import Daemon, DaemonTestCase, main
 from pipe_client import PipeCalls, wait_for
 
 # A local program that connects, then sends and reads forever (until it is killed).
@@ -67,15 +66,7 @@ class Pump:
         self.ended.set()
 
 
-class PipeVanish(PipeCalls, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.close()
-
+class PipeVanish(PipeCalls, DaemonTestCase):
     def assert_daemon_fine(self):
         self.assertIsNone(self.d.proc.poll(), self.d.output())
         self.assertEqual(self.d.get("/v1/status").status, 200)

@@ -9,7 +9,7 @@ import threading
 import time
 import unittest
 
-from p2pd_harness import Daemon, ipv6_loopback_available, main
+from p2pd_harness import Daemon, DaemonTestCase, ipv6_loopback_available, main
 
 
 class TcpEcho(socketserver.ThreadingTCPServer):
@@ -79,15 +79,7 @@ def closed_port():
         return s.getsockname()[1]
 
 
-class PipesApi(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.close()
-
+class PipesApi(DaemonTestCase):
     def open(self, **body):
         r = self.d.request("POST", "/v1/pipes", body=body)
         self.assertEqual(r.status, 201, r.body)

@@ -3,20 +3,11 @@ configs never talk to a gateway, docs/API.md): the list says why, adding and del
 answer 503 "unavailable" with that reason, bad bodies and ids are 400 before anything
 else; the CLI prints the reason and exits 1 (2 for bad usage). The mapping itself is
 proven in the lab (tests/lab/test_portmap.sh)."""
-import unittest
 
-from p2pd_harness import Daemon, main
+from p2pd_harness import Daemon, DaemonTestCase, main
 
 
-class PortmapsApiOff(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.close()
-
+class PortmapsApiOff(DaemonTestCase):
     def cli(self, *args):
         return self.d.cli("portmaps", *args, "--api", "unix:" + self.d.unix_path(), timeout=30)
 

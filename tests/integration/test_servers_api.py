@@ -4,21 +4,12 @@ over TCP and UDP with port 0 (the chosen ports reported), accepted TCP connectio
 expiring, DELETE closing the server's pipes, and the errors bad input gets."""
 import socket
 import time
-import unittest
 
-from p2pd_harness import Daemon, ipv6_loopback_available, main
+from p2pd_harness import Daemon, DaemonTestCase, ipv6_loopback_available, main
 from pipe_client import wait_for
 
 
-class ServersApi(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.close()
-
+class ServersApi(DaemonTestCase):
     def start(self, expect=201, **body):
         r = self.d.request("POST", "/v1/servers", body=body)
         self.assertEqual(r.status, expect, r.body)
