@@ -5,6 +5,7 @@
 
 #include <p2pd/version.hpp>
 
+#include "daemon/cmd_addr.hpp"
 #include "daemon/cmd_ifs.hpp"
 #include "daemon/cmd_peers.hpp"
 #include "daemon/cmd_pipes.hpp"
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   add_client_options(status_cmd, client, &json);
   auto* ifs_cmd = app.add_subcommand("ifs", "show the daemon's interfaces, addresses and default routes");
   add_client_options(ifs_cmd, client, &json);
+  auto* addr_cmd = app.add_subcommand("addr", "print this daemon's peer address (to give to another peer)");
+  add_client_options(addr_cmd, client, &json);
   bool nat_refresh = false;
   auto* nat_cmd = app.add_subcommand("nat", "show the NAT type, mapping, filtering and port delta per interface");
   add_client_options(nat_cmd, client, &json);
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
   if (daemon_cmd->parsed()) return p2pd::daemon::run_daemon(daemon_options);
   if (status_cmd->parsed()) return p2pd::daemon::cmd_status(client, json);
   if (ifs_cmd->parsed()) return p2pd::daemon::cmd_ifs(client, json);
+  if (addr_cmd->parsed()) return p2pd::daemon::cmd_addr(client, json);
   if (nat_cmd->parsed()) return p2pd::daemon::cmd_nat(client, json, nat_refresh);
   if (int rc = turn_cmd(); rc >= 0) return rc;
   if (int rc = peers_cmd(); rc >= 0) return rc;

@@ -3,6 +3,7 @@ shown in /v1/status and by `p2pd status`; a corrupt or unreadable file stops the
 with exit 1 and a message naming the file, and the file is left as it was."""
 import base64
 import hashlib
+import json
 import os
 import stat
 import unittest
@@ -56,6 +57,18 @@ class Identity(unittest.TestCase):
             cli = d.cli("status", "--api", "unix:" + d.unix_path())
             self.assertEqual(cli.returncode, 0, cli.stderr)
             self.assertIn(ident["peer_id"], cli.stdout)
+
+            # `p2pd addr`: one line, the address GET /v1/addr and P2PD's GET /addr give,
+            # carrying our key; --json is the whole answer.
+            addr = d.get("/v1/addr").json()["addr"]
+            self.assertIn(ident["public_key"], addr)
+            cli = d.cli("addr", "--api", "unix:" + d.unix_path())
+            self.assertEqual(cli.returncode, 0, cli.stderr)
+            self.assertEqual(cli.stdout, addr + "\n")
+            self.assertEqual(d.get("/addr").json()["addr"], addr)
+            cli = d.cli("addr", "--json", "--api", "unix:" + d.unix_path())
+            self.assertEqual(cli.returncode, 0, cli.stderr)
+            self.assertEqual(json.loads(cli.stdout)["peer_id"], ident["peer_id"])
 
             d.stop()
             d.start()
