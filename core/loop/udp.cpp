@@ -82,48 +82,35 @@ void Udp::recv_stop() {
 }
 
 void Udp::send(const net::Endpoint& to, std::vector<std::uint8_t> bytes, DoneFn on_sent) {
+  sockaddr_storage ss{};
+  to.to_sockaddr(ss);
+  queue_send(reinterpret_cast<const sockaddr*>(&ss), "send to " + to.to_string(), std::move(bytes),
+             std::move(on_sent));
+}
+
+void Udp::send_connected(std::vector<std::uint8_t> bytes, DoneFn on_sent) {
+  queue_send(nullptr, "send", std::move(bytes), std::move(on_sent));
+}
+
+void Udp::queue_send(const sockaddr* to, const std::string& what, std::vector<std::uint8_t> bytes,
+                     DoneFn on_sent) {
   if (!block_) {
     if (on_sent) on_sent(Error{"closed", "udp handle is closed"});
     return;
   }
-  sockaddr_storage ss{};
-  to.to_sockaddr(ss);
   auto req = std::make_unique<SendReq>();
   req->bytes = std::move(bytes);
   req->on_sent = std::move(on_sent);
   uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->bytes.data()),
                              static_cast<unsigned>(req->bytes.size()));
-  int rc = uv_udp_send(&req->req, &block_->uv, &buf, 1, reinterpret_cast<sockaddr*>(&ss),
-                       [](uv_udp_send_t* r, int status) {
-                         std::unique_ptr<SendReq> own(reinterpret_cast<SendReq*>(r));
-                         auto* b = udp_block(r->handle->data);
-                         if (b->closing || !own->on_sent) return;
-                         own->on_sent(uv_status(status, "send"));
-                       });
-  if (rc != 0) {
-    if (req->on_sent) req->on_sent(uv_error(rc, "send to " + to.to_string()));
-    return;
-  }
-  req.release();
-}
-
-void Udp::send_connected(std::vector<std::uint8_t> bytes, DoneFn on_sent) {
-  if (!block_) {
-    if (on_sent) on_sent(Error{"closed", "udp handle is closed"});
-    return;
-  }
-  auto req = std::make_unique<SendReq>();
-  req->bytes = std::move(bytes);
-  req->on_sent = std::move(on_sent);
-  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->bytes.data()), static_cast<unsigned>(req->bytes.size()));
-  int rc = uv_udp_send(&req->req, &block_->uv, &buf, 1, nullptr, [](uv_udp_send_t* r, int status) {
+  int rc = uv_udp_send(&req->req, &block_->uv, &buf, 1, to, [](uv_udp_send_t* r, int status) {
     std::unique_ptr<SendReq> own(reinterpret_cast<SendReq*>(r));
     auto* b = udp_block(r->handle->data);
     if (b->closing || !own->on_sent) return;
     own->on_sent(uv_status(status, "send"));
   });
   if (rc != 0) {
-    if (req->on_sent) req->on_sent(uv_error(rc, "send"));
+    if (req->on_sent) req->on_sent(uv_error(rc, what));
     return;
   }
   req.release();

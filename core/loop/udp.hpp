@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/loop/handle.hpp"
@@ -55,6 +56,8 @@ class Udp : public detail::HandleOwner<detail::UdpBlock> {
   int fd() const;
 
  private:
+  // uv_udp_send to `to`, or to the connected peer when null; `what` names a failure.
+  void queue_send(const sockaddr* to, const std::string& what, std::vector<std::uint8_t> bytes, DoneFn on_sent);
   using HandleOwner::HandleOwner;
 };
 
