@@ -125,6 +125,8 @@ class PipeConfigBounds(PipeCalls, unittest.TestCase):
             self.assertEqual(r.status, 503, r.body)
             self.assertEqual(r.json()["error"], 3, r.body)
             self.assertIn("pipe limit", r.json()["msg"])
+            # Refused before dialling: no session was set up for a pipe that cannot exist.
+            self.assertEqual(self.d.get("/v1/sessions").json()["sessions"], [])
             # A server accepts the connection and closes it: no pipe, counted as refused.
             r = self.d.request("POST", "/v1/servers", {"name": "full", "families": ["ipv4"]})
             self.assertEqual(r.status, 201, r.body)
