@@ -55,6 +55,8 @@ void PeerPipes::open(std::string name, PeerTarget target, pipe::PipeOptions opti
   if (auto st = pipes_.check_new_name(name); !st.ok()) return done(st.error());
   if (opening_.count(name)) return done(Error{"conflict", "a pipe named " + name + " is being opened"});
   if (pipes_.shutting_down()) return done(Error{"unavailable", "the daemon is shutting down"});
+  // Refused before dialling: a session set up for a pipe that cannot exist is wasted.
+  if (auto st = pipes_.check_room(opening_.size()); !st.ok()) return done(st.error());
   PeerService* service = node_.service();
   if (!service) return done(Error{"unavailable", "the node port is not bound (see \"peers\" in /v1/status)"});
   opening_.insert(name);

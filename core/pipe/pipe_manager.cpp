@@ -64,8 +64,13 @@ Status PipeManager::check_new_name(const std::string& name) const {
 
 bool PipeManager::name_taken(const std::string& name) const { return pipes_.count(name) || opening_.count(name); }
 
-bool PipeManager::has_room() const {
-  return !shutting_down_ && pipes_.size() + opening_.size() < limits_.max_pipes;
+bool PipeManager::has_room() const { return check_room().ok(); }
+
+Status PipeManager::check_room(std::size_t pending_elsewhere) const {
+  if (shutting_down_) return unavailable();
+  if (pipes_.size() + opening_.size() + pending_elsewhere >= limits_.max_pipes)
+    return Error{"too_many", "the pipe limit (" + std::to_string(limits_.max_pipes) + ") is reached"};
+  return {};
 }
 
 // --- pipes ----------------------------------------------------------------------------
@@ -90,7 +95,7 @@ Result<Pipe*> PipeManager::register_pipe(std::string name, std::unique_ptr<Trans
 Result<Pipe*> PipeManager::adopt(std::string name, std::unique_ptr<Transport> transport, PipeOptions options) {
   if (shutting_down_) return unavailable();
   if (auto st = check_new_name(name); !st.ok()) return st.error();
-  if (!has_room()) return Error{"too_many", "the pipe limit (" + std::to_string(limits_.max_pipes) + ") is reached"};
+  if (auto st = check_room(); !st.ok()) return st.error();
   return register_pipe(std::move(name), std::move(transport), std::move(options));
 }
 
@@ -118,7 +123,7 @@ Pipe* PipeManager::add_pipe(Server& server, std::string name, std::unique_ptr<Tr
 void PipeManager::open(OpenSpec spec, std::function<void(Result<PipeInfo>)> done) {
   if (shutting_down_) return done(unavailable());
   if (auto st = check_new_name(spec.name); !st.ok()) return done(st.error());
-  if (!has_room()) return done(Error{"too_many", "the pipe limit (" + std::to_string(limits_.max_pipes) + ") is reached"});
+  if (auto st = check_room(); !st.ok()) return done(st.error());
   std::string name = spec.name;
   PipeOptions options{spec.framing, spec.answer_test_string, ""};
   auto connector = std::make_unique<Connector>(

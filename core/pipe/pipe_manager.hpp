@@ -63,6 +63,9 @@ class PipeManager final : private PipeObserver, private ServerHost {
   Status close(const std::string& name, std::string reason = "closed by request");
   // Is `name` free for a new pipe? "bad_request", "reserved_name", "conflict".
   Status check_new_name(const std::string& name) const;
+  // Is there room for one more pipe, with `pending_elsewhere` pipes being opened by
+  // other code (peer pipes) on top of ours? "too_many", "unavailable" (shutting down).
+  Status check_room(std::size_t pending_elsewhere = 0) const;
 
   Result<ServerInfo> start_server(ServerSpec spec);
   Status stop_server(const std::string& name);  // closes its pipes too

@@ -3,6 +3,8 @@
 // a relay finished while the local program was slow to read).
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include <csignal>
 #include <functional>
 #include <optional>
@@ -116,12 +118,18 @@ TEST_CASE("Lingerer: a slow reader that keeps reading outlives the timeout", "[p
   loop::Loop loop;
   pipe::Lingerer lingerer(loop);
   ConnectedPair pair(loop);
-  constexpr std::size_t kSlow = 4 * 1024 * 1024;
+  // A small receive buffer bounds what one read returns (the kernel doubles it), so the
+  // transfer needs at least kSlow / (2 * kRcvBuf) = 32 reads whatever the machine's load.
+  constexpr int kRcvBuf = 32 * 1024;
+  REQUIRE(::setsockopt(pair.client.fd(), SOL_SOCKET, SO_RCVBUF, &kRcvBuf, sizeof kRcvBuf) == 0);
+  constexpr std::size_t kSlow = 2 * 1024 * 1024;
+  constexpr std::uint64_t kTimeoutMs = 700;
+  constexpr std::uint64_t kPauseMs = 100;  // far below the timeout: a busy machine's late timers fit
   pair.server->write(std::vector<std::uint8_t>(kSlow, 's'));
-  lingerer.adopt(std::move(*pair.server), 200);
+  lingerer.adopt(std::move(*pair.server), kTimeoutMs);
 
-  // One read callback's worth every 150 ms (each pause shorter than the timeout): the
-  // whole transfer takes several timeouts.
+  // One read callback's worth every kPauseMs: the whole transfer (>= 32 pauses) takes
+  // several timeouts, and the Lingerer must keep the socket while bytes still move.
   std::size_t got = 0;
   bool eof = false;
   loop::Timer resume(loop);
@@ -130,15 +138,15 @@ TEST_CASE("Lingerer: a slow reader that keeps reading outlives the timeout", "[p
         [&](std::span<const std::uint8_t> b) {
           got += b.size();
           pair.client.read_stop();
-          resume.start(150, 0, read_some);
+          resume.start(kPauseMs, 0, read_some);
         },
         [&](Status) { eof = true; }).ok());
   };
   read_some();
   const std::uint64_t from = loop.now_ms();
-  REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return eof; }, 20000, 5));
+  REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return eof; }, 30000, 5));
   CHECK(got == kSlow);
-  CHECK(loop.now_ms() - from > 3 * 200);
+  CHECK(loop.now_ms() - from > 3 * kTimeoutMs);
   pair.client.shutdown();
   REQUIRE(p2pd::testing::run_loop_until(loop, [&] { return lingerer.size() == 0; }, 2000, 5));
   resume.close();
