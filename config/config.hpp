@@ -87,6 +87,9 @@ struct Pipes {
   int max_pipes = 65536;             // open pipes at once (server pipes and peer pipes included)
   int max_subs = 16;                 // subscriptions per pipe besides "all"
   int send_backlog = 4 * 1024 * 1024;// unsent bytes a pipe holds before a send answers "busy"
+  int max_udp_senders = 4096;        // sender pipes one UDP server socket makes; more are ignored
+  int connect_timeout_ms = 5000;     // opening a TCP pipe
+  int relay_buffer = 1024 * 1024;    // a forward/tunnel side buffering this much pauses the other
 };
 
 struct Config {

@@ -157,13 +157,18 @@ void read_portmap(Reader& r, const json& root, Portmap& portmap) {
 
 void read_pipes(Reader& r, const json& root, Pipes& pipes) {
   const json* j = r.member(root, "", "pipes");
-  if (!j || !r.object(*j, "pipes", {"queue_messages", "queue_bytes", "max_pipes", "max_subs", "send_backlog"})) return;
+  if (!j || !r.object(*j, "pipes", {"queue_messages", "queue_bytes", "max_pipes", "max_subs", "send_backlog",
+                                         "max_udp_senders", "connect_timeout_ms", "relay_buffer"}))
+    return;
   r.integer(*j, "pipes", "queue_messages", pipes.queue_messages, 1, 1000000);
   // At least one largest datagram (or cut line): a smaller bound would drop every such message.
   r.integer(*j, "pipes", "queue_bytes", pipes.queue_bytes, 65536, 1 << 30);
   r.integer(*j, "pipes", "max_pipes", pipes.max_pipes, 1, 1000000);
   r.integer(*j, "pipes", "max_subs", pipes.max_subs, 0, 1024);
   r.integer(*j, "pipes", "send_backlog", pipes.send_backlog, 65536, 1 << 30);
+  r.integer(*j, "pipes", "max_udp_senders", pipes.max_udp_senders, 1, 1000000);
+  r.integer(*j, "pipes", "connect_timeout_ms", pipes.connect_timeout_ms, 100, 120000);
+  r.integer(*j, "pipes", "relay_buffer", pipes.relay_buffer, 65536, 1 << 30);
 }
 
 }  // namespace

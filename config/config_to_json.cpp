@@ -52,7 +52,10 @@ nlohmann::json to_json(const Config& c) {
         {"queue_bytes", c.pipes.queue_bytes},
         {"max_pipes", c.pipes.max_pipes},
         {"max_subs", c.pipes.max_subs},
-        {"send_backlog", c.pipes.send_backlog}}},
+        {"send_backlog", c.pipes.send_backlog},
+        {"max_udp_senders", c.pipes.max_udp_senders},
+        {"connect_timeout_ms", c.pipes.connect_timeout_ms},
+        {"relay_buffer", c.pipes.relay_buffer}}},
   };
 }
 

@@ -1,11 +1,21 @@
 #include "core/traverse/turn_client.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 
 #include "core/loop/resolver.hpp"
 #include "core/traverse/turn_address.hpp"
 
 namespace p2pd::traverse::turn {
+
+namespace {
+std::uint64_t now_us() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+}  // namespace
 
 std::string_view transport_name(ServerTransport t) {
   switch (t) {
@@ -337,6 +347,7 @@ void TurnClient::start_bind(std::uint32_t connection_id, const net::Endpoint& pe
   b.peer = peer;
   b.retried = retried;
   b.done = std::move(done);
+  b.started_us = now_us();
   const std::uint64_t timeout = options_.allocation.timing.timeout_ms;
   b.deadline = loop::Timer(loop_);
   b.deadline.start(timeout, 0, [this, key] {
@@ -353,6 +364,7 @@ void TurnClient::start_bind(std::uint32_t connection_id, const net::Endpoint& pe
     if (!creds || state_ != ClientState::allocated)
       return finish_bind(key, make_error("unavailable", "the allocation is not active"));
     p.tcp = std::move(*r);
+    p.connected_us = now_us();
     p.binder = std::make_unique<ConnectionBinder>(p.connection_id, *creds);
     p.tcp.write(p.binder->request());
     auto st = p.tcp.read_start([this, key](std::span<const std::uint8_t> bytes) { on_bind_bytes(key, bytes); },
@@ -373,6 +385,9 @@ void TurnClient::on_bind_bytes(std::uint64_t key, std::span<const std::uint8_t> 
       return;
     case ConnectionBinder::State::bound: {
       b.tcp.read_stop();
+      spdlog::debug("turn: data connection {} to {} bound in {} us (connected after {} us), {} bytes with the answer",
+                    b.connection_id, b.peer.to_string(), now_us() - b.started_us, b.connected_us - b.started_us,
+                    b.binder->peer_bytes().size());
       BoundConnection c{std::move(b.tcp), b.binder->peer_bytes(), b.peer, b.connection_id};
       return finish_bind(key, std::move(c));
     }

@@ -125,6 +125,8 @@ class TurnClient {
     std::uint32_t connection_id = 0;
     net::Endpoint peer;
     bool retried = false;
+    std::uint64_t started_us = 0;
+    std::uint64_t connected_us = 0;
     std::function<void(Result<BoundConnection>)> done;
   };
 

@@ -6,7 +6,10 @@ pipes.max_pipes 3, a fourth POST /v1/pipes answers 503 "too_many", a server refu
 connections (counted in "refused"), P2PD's /open answers 503 with code 3, and closing a
 pipe makes room again. With pipes.send_backlog 64 KiB, sends to a TCP remote that does
 not read answer 503 "busy" once that much waits to go out, every byte accepted before
-arrives intact once the remote reads, and sends are accepted again. A bad value stops the daemon with an error naming the key."""
+arrives intact once the remote reads, and sends are accepted again. With
+pipes.max_udp_senders 2, a UDP server makes two sender pipes and counts the third
+sender's datagrams as dropped; with pipes.connect_timeout_ms 500, a TCP pipe to a
+listener that never completes the handshake answers 504 "timeout" after 0.5 s. A bad value stops the daemon with an error naming the key."""
 import hashlib
 import socket
 import struct
@@ -21,6 +24,8 @@ QUEUE_MESSAGES = 10
 MAX_PIPES = 3
 SEND_BACKLOG = 64 << 10
 CHUNK = 256 << 10
+MAX_UDP_SENDERS = 2
+CONNECT_TIMEOUT_MS = 500
 DATAGRAM = 64
 FLOOD = 1000
 
@@ -43,7 +48,9 @@ class PipeConfigBounds(PipeCalls, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.d = Daemon(config={"pipes": {"queue_messages": QUEUE_MESSAGES, "max_pipes": MAX_PIPES,
-                                            "send_backlog": SEND_BACKLOG}}).start()
+                                            "send_backlog": SEND_BACKLOG,
+                                            "max_udp_senders": MAX_UDP_SENDERS,
+                                            "connect_timeout_ms": CONNECT_TIMEOUT_MS}}).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -196,6 +203,59 @@ class PipeConfigBounds(PipeCalls, unittest.TestCase):
             self.assertEqual(remote.recv(100), b"again")
         finally:
             remote.close()
+
+    def test_max_udp_senders_bounds_a_server(self):
+        r = self.d.request("POST", "/v1/servers", {"name": "us", "protos": ["udp"], "families": ["ipv4"]})
+        self.assertEqual(r.status, 201, r.body)
+        senders = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(MAX_UDP_SENDERS + 1)]
+        try:
+            dest = ("127.0.0.1", r.json()["server"]["ports"][0])
+            for i, s in enumerate(senders[:MAX_UDP_SENDERS]):
+                s.sendto(b"hello %d" % i, dest)
+                self.assertTrue(wait_for(lambda: self.pipe_view(self.d, "us.%d" % (i + 1))))
+            for _ in range(3):
+                senders[-1].sendto(b"one too many", dest)
+            server = wait_for(lambda: (s := self.d.get("/v1/servers/us").json()["server"])["dropped_datagrams"] >= 3 and s)
+            self.assertTrue(server, self.d.get("/v1/servers/us").body)
+            self.assertEqual(server["dropped_datagrams"], 3, server)
+            self.assertEqual(server["udp_senders"], MAX_UDP_SENDERS, server)
+            self.assertIsNone(self.pipe_view(self.d, "us.%d" % (MAX_UDP_SENDERS + 1)))
+            # The senders that have pipes still get through.
+            senders[0].sendto(b"still here", dest)
+            m = self.d.get("/v1/pipes/us.1/recv?timeout_ms=2000", headers={"Accept": "application/octet-stream"})
+            self.assertEqual(m.status, 200, m.body)
+        finally:
+            for s in senders:
+                s.close()
+            self.d.request("DELETE", "/v1/servers/us")
+
+    def test_connect_timeout_applies(self):
+        # A listener whose accept queue is full drops further SYNs: the handshake never ends.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        fillers = []
+        try:
+            for _ in range(2):
+                c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                c.setblocking(False)
+                c.connect_ex(listener.getsockname())
+                fillers.append(c)
+            time.sleep(0.2)
+            start = time.monotonic()
+            r = self.d.request("POST", "/v1/pipes", {"name": "slowconnect", "host": "127.0.0.1",
+                                                     "port": listener.getsockname()[1]})
+            took = time.monotonic() - start
+            self.assertEqual(r.status, 504, r.body)
+            self.assertEqual(r.json()["error"], "timeout", r.body)
+            self.assertIn("%d ms" % CONNECT_TIMEOUT_MS, r.json()["message"])
+            self.assertGreaterEqual(took, CONNECT_TIMEOUT_MS / 1000 - 0.05)
+            self.assertLess(took, 4.0)  # well before the 5 s default
+            self.assertIsNone(self.pipe_view(self.d, "slowconnect"))
+        finally:
+            for c in fillers:
+                c.close()
+            listener.close()
 
     def test_a_bad_value_is_refused_naming_the_key(self):
         with Daemon(config={"pipes": {"queue_messages": 0}}, wait_ready=False) as bad:

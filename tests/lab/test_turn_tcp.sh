@@ -4,7 +4,10 @@
 #  - outgoing (Connect / ConnectionBind): 100 MiB from a local program on sym-h1 through
 #    the connection pipe's forward, the relay and coturn to a TCP sink on pub-h1;
 #  - incoming (ConnectionAttempt): pub-h1 connects to the relayed address and sends
-#    10 MiB, read on sym-h1 through the incoming pipe's forward.
+#    10 MiB, read on sym-h1 through the incoming pipe's forward: 4 KiB at once (they
+#    wait in coturn until the daemon's ConnectionBind), the rest once the reader has
+#    said "go" through the pipe (coturn drops what a peer sends before the bind beyond
+#    16 reads, so a bulk sender must wait for the client: stream_peer.py --wait-go).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 lab_init labturntcp
 
@@ -49,13 +52,13 @@ head -c $((IN_MIB << 20)) /dev/urandom >"$WORK/in.bin"
 in_sha=$(sha256sum "$WORK/in.bin" | cut -d' ' -f1)
 api b POST /v1/turn/tb/permissions "{\"peer\": \"$PUB_H1\"}" >/dev/null
 check_eq "sym: permission for the public host" "$(status)" 201
-lab_exec pub-h1 "$PY" "$STREAM_PEER" connect "$TB" --send "$WORK/in.bin" >"$WORK/pubsent.json" &
+lab_exec pub-h1 "$PY" "$STREAM_PEER" connect "$TB" --send "$WORK/in.bin" --wait-go 4096 >"$WORK/pubsent.json" &
 pub_sender=$!
 incoming() { [ "$(api b GET /v1/pipes/tb.2 | jf 'j["pipe"]["remote"].split(":")[0]')" = "$PUB_H1" ]; }
 wait_pipe() { for _ in $(seq 100); do incoming && return 0; sleep 0.1; done; return 1; }
 check "sym: the public host's connection became pipe tb.2" wait_pipe
 port=$(forward b tb.2)
-got=$(lab_exec sym-h1 "$PY" "$STREAM_PEER" connect "127.0.0.1:$port" --recv $((IN_MIB << 20)))
+got=$(lab_exec sym-h1 "$PY" "$STREAM_PEER" connect "127.0.0.1:$port" --recv $((IN_MIB << 20)) --go)
 wait "$pub_sender" || true
 check_eq "sym: got the $IN_MIB MiB from the public host, sha256 of the sender's" \
   "$(echo "$got" | jf 'str(j["bytes"]) + " " + j["sha256"]')" "$((IN_MIB << 20)) $in_sha"

@@ -15,11 +15,15 @@ TEST_CASE("pipes: defaults are core's bounds (docs/API.md)", "[config]") {
   CHECK(c.pipes.max_pipes == 65536);
   CHECK(c.pipes.max_subs == 16);
   CHECK(c.pipes.send_backlog == 4194304);
+  CHECK(c.pipes.max_udp_senders == 4096);
+  CHECK(c.pipes.connect_timeout_ms == 5000);
+  CHECK(c.pipes.relay_buffer == 1048576);
 }
 
 TEST_CASE("pipes: values in range load, both edges", "[config]") {
   auto r = load_from_string(R"({"pipes": {"queue_messages": 10, "queue_bytes": 65536, "max_pipes": 3,
-                                          "max_subs": 0, "send_backlog": 65536}})");
+                                          "max_subs": 0, "send_backlog": 65536, "max_udp_senders": 1,
+                                          "connect_timeout_ms": 100, "relay_buffer": 65536}})");
   INFO(all_errors(r));
   REQUIRE(r.ok());
   CHECK(r.config.pipes.queue_messages == 10);
@@ -27,11 +31,15 @@ TEST_CASE("pipes: values in range load, both edges", "[config]") {
   CHECK(r.config.pipes.max_pipes == 3);
   CHECK(r.config.pipes.max_subs == 0);
   CHECK(r.config.pipes.send_backlog == 65536);
+  CHECK(r.config.pipes.max_udp_senders == 1);
+  CHECK(r.config.pipes.connect_timeout_ms == 100);
+  CHECK(r.config.pipes.relay_buffer == 65536);
   CHECK(r.config.pipes.queue_messages != defaults().pipes.queue_messages);
 
   auto high = load_from_string(R"({"pipes": {"queue_messages": 1000000, "queue_bytes": 1073741824,
                                              "max_pipes": 1000000, "max_subs": 1024,
-                                             "send_backlog": 1073741824}})");
+                                             "send_backlog": 1073741824, "max_udp_senders": 1000000,
+                                             "connect_timeout_ms": 120000, "relay_buffer": 1073741824}})");
   INFO(all_errors(high));
   CHECK(high.ok());
   // Naming one key keeps the others' defaults.
@@ -59,6 +67,10 @@ TEST_CASE("pipes: out of range, wrong type and unknown keys name the key", "[con
            {R"({"pipes": {"max_subs": 1025}})", "pipes.max_subs", "0-1024"},
            {R"({"pipes": {"send_backlog": 65535}})", "pipes.send_backlog", "65536-1073741824"},
            {R"({"pipes": {"send_backlog": 18446744073709551615}})", "pipes.send_backlog", "65536-1073741824"},
+           {R"({"pipes": {"max_udp_senders": 0}})", "pipes.max_udp_senders", "1-1000000"},
+           {R"({"pipes": {"connect_timeout_ms": 99}})", "pipes.connect_timeout_ms", "100-120000"},
+           {R"({"pipes": {"connect_timeout_ms": 120001}})", "pipes.connect_timeout_ms", "100-120000"},
+           {R"({"pipes": {"relay_buffer": 65535}})", "pipes.relay_buffer", "65536-1073741824"},
            {R"({"pipes": {"queue_messages": "10"}})", "pipes.queue_messages", "expected an integer"},
            {R"({"pipes": {"max_pipes": 2.5}})", "pipes.max_pipes", "expected an integer"},
            {R"({"pipes": {"queue_message": 10}})", "pipes.queue_message", "unknown"},
