@@ -77,6 +77,7 @@ struct Portmap {
   bool upnp = true;
   bool natpmp = true;
   bool pcp = true;
+  bool pinholes = true;  // IPv6 pinholes through UPnP IGD WANIPv6FirewallControl (needs upnp)
   int lease_s = 3600;
 };
 

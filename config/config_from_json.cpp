@@ -141,11 +141,12 @@ void read_signaling(Reader& r, const json& root, Signaling& signaling) {
 
 void read_portmap(Reader& r, const json& root, Portmap& portmap) {
   const json* j = r.member(root, "", "portmap");
-  if (!j || !r.object(*j, "portmap", {"enabled", "upnp", "natpmp", "pcp", "lease_s"})) return;
+  if (!j || !r.object(*j, "portmap", {"enabled", "upnp", "natpmp", "pcp", "pinholes", "lease_s"})) return;
   r.boolean(*j, "portmap", "enabled", portmap.enabled);
   r.boolean(*j, "portmap", "upnp", portmap.upnp);
   r.boolean(*j, "portmap", "natpmp", portmap.natpmp);
   r.boolean(*j, "portmap", "pcp", portmap.pcp);
+  r.boolean(*j, "portmap", "pinholes", portmap.pinholes);
   int lease = portmap.lease_s;
   r.integer(*j, "portmap", "lease_s", lease, 0, 604800);
   if (lease != 0 && lease < 60) {

@@ -46,6 +46,7 @@ nlohmann::json to_json(const Config& c) {
         {"upnp", c.portmap.upnp},
         {"natpmp", c.portmap.natpmp},
         {"pcp", c.portmap.pcp},
+        {"pinholes", c.portmap.pinholes},
         {"lease_s", c.portmap.lease_s}}},
       {"pipes",
        {{"queue_messages", c.pipes.queue_messages},

@@ -19,6 +19,8 @@ struct PortmapArgs {
   int external_port = 0;
   int lifetime_s = 0;
   std::uint64_t id = 0;
+  bool pinhole = false;
+  std::string address;
 };
 
 constexpr int kAddWaitMs = 20000;  // the daemon waits up to 15 s for every protocol's answer
@@ -29,7 +31,8 @@ std::string text_or(const json& j, const char* key) {
 }
 
 void print_row(const json& m) {
-  fmt::print("{:>4} {:<5} {:>6} {:<24} {:<7} {:<8} {:>8} {:<5}{}\n", m.value("id", 0), text_or(m, "protocol"),
+  fmt::print("{:>4} {:<7} {:<5} {:>6} {:<24} {:<7} {:<8} {:>8} {:<5}{}\n", m.value("id", 0), text_or(m, "kind"),
+             text_or(m, "protocol"),
              m.value("internal_port", 0), text_or(m, "external"), text_or(m, "method"), text_or(m, "state"),
              m.contains("expires_in_s") ? fmt::format("{:.0f}s", m["expires_in_s"].get<double>()) : "-",
              text_or(m, "owner"),
@@ -37,7 +40,7 @@ void print_row(const json& m) {
 }
 
 void print_header() {
-  fmt::print("{:>4} {:<5} {:>6} {:<24} {:<7} {:<8} {:>8} {:<5}\n", "ID", "PROTO", "PORT", "EXTERNAL", "METHOD",
+  fmt::print("{:>4} {:<7} {:<5} {:>6} {:<24} {:<7} {:<8} {:>8} {:<5}\n", "ID", "KIND", "PROTO", "PORT", "EXTERNAL", "METHOD",
              "STATE", "EXPIRES", "OWNER");
 }
 
@@ -64,6 +67,8 @@ std::function<int()> add_portmaps_command(CLI::App& app, ClientOptions& client,
       ->check(CLI::Range(0, 65535));
   add->add_option("--lifetime", args->lifetime_s, "lease to ask for, seconds (default: portmap.lease_s)")
       ->check(CLI::Range(10, 604800));
+  add->add_flag("--pinhole", args->pinhole, "open an IPv6 pinhole (UPnP WANIPv6FirewallControl) instead of a mapping");
+  add->add_option("--address", args->address, "the pinhole's IPv6 address (default: this host's first)");
   auto* del = portmaps->add_subcommand("delete", "delete mapping ID on the gateway");
   del->add_option("ID", args->id, "the mapping's id (see `p2pd portmaps`)")->required()->check(CLI::PositiveNumber);
   for (auto* sub : {add, del}) {
@@ -78,6 +83,8 @@ std::function<int()> add_portmaps_command(CLI::App& app, ClientOptions& client,
       json body = {{"proto", a.proto}, {"internal_port", a.internal_port}};
       if (a.external_port > 0) body["external_port"] = a.external_port;
       if (a.lifetime_s > 0) body["lifetime_s"] = a.lifetime_s;
+      if (a.pinhole) body["kind"] = "pinhole";
+      if (!a.address.empty()) body["internal_address"] = a.address;
       return run(client, a, "POST", "/v1/portmaps", body, [](const json& r) {
         const json& m = r["portmap"];
         fmt::print("mapped {} {} -> {} ({}, {} s) as id {}\n", text_or(m, "protocol"), m.value("internal_port", 0),
@@ -95,6 +102,16 @@ std::function<int()> add_portmaps_command(CLI::App& app, ClientOptions& client,
         return;
       }
       fmt::print("gateway {}  method {}\n", text_or(r, "gateway"), text_or(r, "method"));
+      if (r.contains("pinholes")) {
+        const json& p = r["pinholes"];
+        if (!p.value("enabled", false)) {
+          fmt::print("IPv6 pinholes off: {}\n", text_or(p, "reason"));
+        } else if (p.contains("igd") && p["igd"].is_object()) {
+          fmt::print("IPv6 pinholes via {}\n", text_or(p["igd"], "control_url"));
+        } else {
+          fmt::print("IPv6 pinholes: no IGD yet{}\n", p.contains("reason") ? ": " + text_or(p, "reason") : std::string());
+        }
+      }
       print_header();
       for (const auto& m : r["portmaps"]) print_row(m);
       if (r["portmaps"].empty()) fmt::print("(no mappings)\n");

@@ -88,6 +88,7 @@ portmap::PortmapNodeOptions portmap_options(const config::Portmap& c, std::uint1
   o.mapper.pcp = c.pcp;
   o.mapper.natpmp = c.natpmp;
   o.mapper.upnp = c.upnp;
+  o.pinholes = c.pinholes;
   o.mapper.upnp_options.description = "p2pd " + peer_id;
   // lease_s 0 (permanent) is asked as a day: PCP and NAT-PMP read lifetime 0 as "delete".
   o.mapper.lease_s = c.lease_s == 0 ? 86400 : static_cast<std::uint32_t>(c.lease_s);

@@ -61,12 +61,25 @@ Result<portmap::PortmapAdd> add_request(const json& body) {
         return Error{"bad_request", "\"lifetime_s\" must be a number of seconds from " + std::to_string(kMinLifetimeS) +
                                         " to " + std::to_string(kMaxLifetimeS)};
       r.lifetime_s = value.get<std::uint32_t>();
+    } else if (key == "kind") {
+      if (!value.is_string() || (value != "mapping" && value != "pinhole"))
+        return Error{"bad_request", "\"kind\" must be \"mapping\" or \"pinhole\""};
+      r.pinhole = value == "pinhole";
+    } else if (key == "internal_address") {
+      auto a = value.is_string() ? net::IpAddress::parse(value.get<std::string>())
+                                 : Result<net::IpAddress>(Error{"bad_request", "not a string"});
+      if (!a || a->family != net::Family::v6)
+        return Error{"bad_request", "\"internal_address\" must be an IPv6 address of this host"};
+      r.address = *a;
     } else if (key != "timeout_ms") {
       return Error{"bad_request", "unknown key \"" + key + "\""};
     }
   }
   if (!have_proto) return Error{"bad_request", "\"proto\" is required (\"udp\" or \"tcp\")"};
   if (!have_port) return Error{"bad_request", "\"internal_port\" is required"};
+  if (r.pinhole && r.external_port != 0)
+    return Error{"bad_request", "a pinhole has no \"external_port\": outsiders reach the internal address and port"};
+  if (!r.pinhole && r.address) return Error{"bad_request", "\"internal_address\" is for \"kind\": \"pinhole\""};
   return r;
 }
 

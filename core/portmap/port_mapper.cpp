@@ -59,7 +59,7 @@ void PortMapper::later(std::uint64_t id, std::uint64_t delay_ms, void (PortMappe
 
 std::uint64_t PortMapper::add(Protocol protocol, std::uint16_t internal_port, std::uint16_t external_port,
                               std::uint32_t lifetime_s) {
-  const std::uint64_t id = next_id_++;
+  const std::uint64_t id = options_.next_id ? options_.next_id() : next_id_++;
   MapEntry& e = entries_[id];
   e.id = id;
   e.request.protocol = protocol;

@@ -35,6 +35,7 @@ struct PortMapperOptions {
   std::uint32_t lease_s = 3600;      // lifetime asked for
   std::uint64_t timeout_ms = 2000;   // one protocol's exchange, retransmissions included
   std::uint64_t retry_ms = 5000;     // after a failed renewal, or a mapping that failed
+  std::function<std::uint64_t()> next_id;  // ids from a counter shared with pinholes (empty: 1, 2, ...)
 };
 
 enum class MapState { mapping, mapped, failed };

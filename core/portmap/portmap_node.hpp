@@ -4,7 +4,10 @@
 // added and deleted through /v1/portmaps; the "portmap" status line (off when switched
 // off, starting, ready with the external endpoints, degraded with the reason: no
 // gateway, or every protocol's answer); portmap.appeared / .renewed / .failed / .lost /
-// .deleted events; every mapping deleted at stop. Loop thread only.
+// .deleted events; every mapping deleted at stop. With UPnP on and portmap.pinholes, also
+// IPv6 pinholes (PinholeKeeper) for the node port (UDP and TCP) on each global/ULA IPv6
+// address of the IPv6 default route's interface, and pinholes added through the API; they
+// share the mappings' ids, list, events and status line. Loop thread only.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -12,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +23,7 @@
 #include "core/net/interface_service.hpp"
 #include "core/observe/events.hpp"
 #include "core/observe/status_board.hpp"
+#include "core/portmap/pinhole_keeper.hpp"
 #include "core/portmap/port_mapper.hpp"
 
 namespace p2pd::portmap {
@@ -28,6 +33,8 @@ struct PortmapNodeOptions {
   PortMapperOptions mapper;
   std::uint16_t node_port = 0;  // mapped for UDP and TCP when not 0
   std::optional<Gateway> gateway;  // instead of the IPv4 default route's (tests)
+  bool pinholes = true;            // IPv6 pinholes through UPnP (needs mapper.upnp)
+  PinholeKeeperOptions pinhole;    // its interface is the IPv6 default route's
 };
 
 // A mapping asked for through the API.
@@ -36,6 +43,8 @@ struct PortmapAdd {
   std::uint16_t internal_port = 0;
   std::uint16_t external_port = 0;  // a suggestion; 0: any
   std::uint32_t lifetime_s = 0;     // 0: portmap.lease_s
+  bool pinhole = false;             // an IPv6 pinhole instead of a mapping
+  std::optional<net::IpAddress> address;  // the pinhole's (default: the first pinhole address)
 };
 
 nlohmann::json to_json(const MapEntry& entry);
@@ -69,9 +78,15 @@ class PortmapNode {
   void remove(std::uint64_t id, JsonDone done);
 
   const PortMapper* mapper() const { return mapper_.get(); }
+  const PinholeKeeper* pinholes() const { return pinholes_.get(); }
 
  private:
+  void start_pinholes();
   void on_change(const MapEntry& entry, std::string_view what);
+  void on_pinhole(const PinholeEntry& entry, std::string_view what);
+  void settle(std::uint64_t id, std::string_view what, nlohmann::json j, const std::optional<Error>& error);
+  nlohmann::json pinhole_json(const PinholeEntry& entry) const;
+  nlohmann::json firewall_json() const;
   void set_status();
   nlohmann::json entry_json(const MapEntry& entry) const;
   Error unavailable() const;
@@ -82,8 +97,13 @@ class PortmapNode {
   observe::EventBus* events_;
   observe::StatusBoard* status_;
   std::unique_ptr<PortMapper> mapper_;
+  std::unique_ptr<PinholeKeeper> pinholes_;
+  std::vector<net::IpAddress> pinhole_addresses_;
+  std::string pinhole_interface_;
+  std::string pinhole_off_reason_ = "IPv6 pinholes have not started yet";
+  std::uint64_t next_id_ = 1;              // mappings and pinholes share ids
   std::string off_reason_ = "port mapping has not started yet";  // while there is no mapper
-  std::set<std::uint64_t> node_ids_;       // the node port's mappings
+  std::set<std::uint64_t> node_ids_;       // the node port's mappings and pinholes
   std::map<std::uint64_t, JsonDone> adding_;  // API adds waiting for their first outcome
   bool stopping_ = false;
 };

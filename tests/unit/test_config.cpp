@@ -41,6 +41,7 @@ TEST_CASE("embedded defaults are valid and match API.md", "[config]") {
   CHECK(c.portmap.upnp);
   CHECK(c.portmap.natpmp);
   CHECK(c.portmap.pcp);
+  CHECK(c.portmap.pinholes);
   CHECK(c.portmap.lease_s == 3600);
 
   // defaults() is the same tree, and it re-validates cleanly.

@@ -53,7 +53,7 @@ TEST_CASE("PortmapNode: API mappings beside the node port's, answered when grant
   node.start();
 
   std::optional<Result<json>> added;
-  node.add(PortmapAdd{Protocol::tcp, 5000, 15500, 60}, [&](Result<json> r) { added.emplace(std::move(r)); });
+  node.add(PortmapAdd{Protocol::tcp, 5000, 15500, 60, false, std::nullopt}, [&](Result<json> r) { added.emplace(std::move(r)); });
   CHECK_FALSE(added.has_value());  // never inside add()
   REQUIRE(wait_set(loop, added));
   REQUIRE(added->ok());
@@ -115,7 +115,7 @@ TEST_CASE("PortmapNode: a mapping no protocol makes is answered with every reaso
   PortmapNode node(loop, options_for(fake, 0), nullptr, &events, nullptr);
   node.start();
   std::optional<Result<json>> added;
-  node.add(PortmapAdd{Protocol::udp, 5001, 0, 0}, [&](Result<json> r) { added.emplace(std::move(r)); });
+  node.add(PortmapAdd{Protocol::udp, 5001, 0, 0, false, std::nullopt}, [&](Result<json> r) { added.emplace(std::move(r)); });
   REQUIRE(wait_set(loop, added));
   REQUIRE_FALSE(added->ok());
   CHECK(added->error().code == "portmap_failed");
@@ -127,14 +127,14 @@ TEST_CASE("PortmapNode: a mapping no protocol makes is answered with every reaso
 
   // An add still waiting at shutdown is answered.
   std::optional<Result<json>> waiting;
-  node.add(PortmapAdd{Protocol::udp, 5002, 0, 0}, [&](Result<json> r) { waiting.emplace(std::move(r)); });
+  node.add(PortmapAdd{Protocol::udp, 5002, 0, 0, false, std::nullopt}, [&](Result<json> r) { waiting.emplace(std::move(r)); });
   std::optional<bool> stopped;
   node.shutdown(500, [&] { stopped = true; });
   REQUIRE(waiting.has_value());
   CHECK(waiting->error().code == "unavailable");
   REQUIRE(wait_set(loop, stopped));
   std::optional<Result<json>> late;
-  node.add(PortmapAdd{Protocol::udp, 5003, 0, 0}, [&](Result<json> r) { late.emplace(std::move(r)); });
+  node.add(PortmapAdd{Protocol::udp, 5003, 0, 0, false, std::nullopt}, [&](Result<json> r) { late.emplace(std::move(r)); });
   CHECK(late->error().message == "the daemon is stopping");
   node.close();
 }
@@ -151,7 +151,7 @@ TEST_CASE("PortmapNode: switched off, every call says why", "[portmap]") {
   CHECK(list["enabled"] == false);
   CHECK(list["reason"].get<std::string>().find("portmap.enabled is false") != std::string::npos);
   std::optional<Result<json>> added;
-  node.add(PortmapAdd{Protocol::udp, 5004, 0, 0}, [&](Result<json> r) { added.emplace(std::move(r)); });
+  node.add(PortmapAdd{Protocol::udp, 5004, 0, 0, false, std::nullopt}, [&](Result<json> r) { added.emplace(std::move(r)); });
   REQUIRE(added.has_value());
   CHECK(added->error().code == "unavailable");
   CHECK(node.get(1).error().code == "unavailable");
