@@ -40,6 +40,11 @@
 #   carrier=TYPE, home=TYPE  (cgnat) the two NATs' types; default portrestricted
 #   reject   answer unsolicited inbound packets (TCP RST / ICMP) instead of dropping
 #   udptimeout=S  conntrack UDP timeouts (and cone map lifetime) on the site's routers
+#   ipv6     also IPv6, routed (no NAT66): the LAN gets fd00:1:I::/64 (router ::1, hosts
+#            ::(10+N)), the router's WAN fd00:99::(10+I) on the public segment fd00:99::/64
+#            (core ::1, which routes each LAN); a NAT site's router forwards IPv6 from
+#            outside only when miniupnpd opened a pinhole (default-drop forward chain
+#            jumping to miniupnpd's; with upnp its WANIPv6FirewallControl is on)
 #
 # Environment:
 #   NATLAB_PREFIX   name prefix (a-z0-9, at most 12; default natlab): namespaces are
@@ -108,7 +113,7 @@ upper() { printf '%s' "$1" | tr 'a-z-' 'A-Z_'; }
 # === topology parsing =================================================================
 # One entry per site, index 1..N.
 S_NAME=() S_TYPE=() S_HOME=() S_CARRIER=() S_HOSTS=() S_UPNP=() S_DELAY=() S_JITTER=()
-S_LOSS=() S_REJECT=() S_UDPTO=() S_LAN=() S_GW=() S_PUBLIC=()
+S_LOSS=() S_REJECT=() S_UDPTO=() S_LAN=() S_GW=() S_PUBLIC=() S_V6=()
 NSITES=0
 
 parse_site() {
@@ -124,7 +129,7 @@ parse_site() {
   [ "$i" -le "$MAX_SITES" ] || die "at most $MAX_SITES sites"
 
   S_NAME[$i]=$name S_HOSTS[$i]=1 S_UPNP[$i]=0 S_DELAY[$i]=0 S_JITTER[$i]=0 S_LOSS[$i]=0
-  S_REJECT[$i]=0 S_UDPTO[$i]="" S_CARRIER[$i]="" S_HOME[$i]=""
+  S_REJECT[$i]=0 S_UDPTO[$i]="" S_CARRIER[$i]="" S_HOME[$i]="" S_V6[$i]=0
   if [ "$type" = cgnat ]; then
     S_TYPE[$i]=cgnat S_HOME[$i]=portrestricted S_CARRIER[$i]=portrestricted
   else
@@ -139,6 +144,7 @@ parse_site() {
       upnp)
         case ${val:-all} in all|igd|natpmp|pcp) S_UPNP[$i]=${val:-all} ;; *) die "site $name: upnp=$val (want all, igd, natpmp or pcp)" ;; esac ;;
       reject) S_REJECT[$i]=1 ;;
+      ipv6) [ "$type" != cgnat ] || die "site $name: ipv6 is not offered for cgnat sites"; S_V6[$i]=1 ;;
       delay) S_DELAY[$i]=$(natlab_parse_ms "$val") || die "site $name: delay=$val" ;;
       jitter) S_JITTER[$i]=$(natlab_parse_ms "$val") || die "site $name: jitter=$val" ;;
       loss) S_LOSS[$i]=$(natlab_parse_pct "$val") || die "site $name: loss=$val" ;;
@@ -187,6 +193,13 @@ parse_topology() {
     fi
   done
 }
+
+# IPv6 (ipv6 sites): LAN fd00:1:I::/64, router ::1, hosts ::(10+N); WAN on fd00:99::/64.
+ISP6_NET=fd00:99
+lan6() { printf 'fd00:1:%x::/64' "$1"; }
+gw6() { printf 'fd00:1:%x::1' "$1"; }
+host_addr6() { printf 'fd00:1:%x::%x' "$1" $((10 + $2)); }
+wan6() { printf '%s::%x' "$ISP6_NET" $((10 + $1)); }
 
 # Address of host hN of site I.
 host_addr() {
@@ -259,6 +272,14 @@ link set br-isp up
 EOF
   router_sysctls core
   add_addr core "$SRV_NET.1"; add_addr core "$ISP_NET.1"
+  local i
+  for ((i = 1; i <= NSITES; i++)); do
+    [ "${S_V6[$i]}" = 1 ] || continue
+    ip -n "$(nsname core)" address add "$ISP6_NET::1/64" dev br-isp nodad
+    nsx core sysctl -q -w net.ipv6.conf.all.forwarding=1 >/dev/null
+    add_addr core "$ISP6_NET::1"
+    break
+  done
 
   ip -n "$(nsname core)" link add srv0 type veth peer name eth0 netns "$(nsname srv)"
   ip -n "$(nsname core)" link set srv0 master br-srv up
@@ -312,7 +333,7 @@ EOF
 build_site() {
   local i=$1 n h addr
   local name=${S_NAME[$i]} type=${S_TYPE[$i]} lan=${S_LAN[$i]} gw=${S_GW[$i]}
-  local r=$name-r outer=$name-r
+  local r=$name-r outer=$name-r v6=${S_V6[$i]}
   [ "$type" != cgnat ] || outer=$name-cgn
 
   build_wan_link "$i" "$outer"
@@ -351,16 +372,31 @@ link set eth0 up
 route add default via $gw
 EOF
     add_addr "$h" "$addr"
+    if [ "$v6" = 1 ]; then
+      printf 'address add %s/64 dev eth0 nodad\nroute add default via %s\n' "$(host_addr6 "$i" "$n")" "$(gw6 "$i")" |
+        nsbatch "$h"
+      add_addr "$h" "$(host_addr6 "$i" "$n")"
+    fi
   done
   printf '%s' "$batch" | nsbatch "$r"
   add_addr "$r" "$gw"
   router_sysctls "$r"
+  if [ "$v6" = 1 ]; then
+    printf 'address add %s/64 dev br0 nodad\naddress add %s/64 dev wan0 nodad\nroute add default via %s::1\n' \
+      "$(gw6 "$i")" "$(wan6 "$i")" "$ISP6_NET" | nsbatch "$r"
+    nsx "$r" sysctl -q -w net.ipv6.conf.all.forwarding=1 >/dev/null
+    add_addr "$r" "$(wan6 "$i")"
+    ip -n "$(nsname core)" route add "$(lan6 "$i")" via "$(wan6 "$i")"
+  fi
 
   local upnp=0
   [ "${S_UPNP[$i]}" = 0 ] || upnp=1
   { NATLAB_CONE_TIMEOUT=${S_UDPTO[$i]:-$NATLAB_CONE_TIMEOUT} \
       natlab_nat_ruleset "${S_HOME[$i]}" br0 "$lan" wan0 "$r_wan_ip" 20000 "${S_REJECT[$i]}" "$upnp"
-    [ "$upnp" = 0 ] || natlab_upnp_tables "${S_UPNP[$i]}"
+    local v6fw=$v6; [ "$type" != none ] || v6fw=0
+    [ "$upnp" = 0 ] || natlab_upnp_tables "${S_UPNP[$i]}" "$v6fw"
+    # IPv6 without UPnP on a NAT site: the same default-drop firewall, nothing opens it
+    [ "$upnp" = 1 ] || [ "$v6fw" = 0 ] || natlab_v6_firewall
   } | nsx "$r" nft -f -
 
   # a public LAN is routed by the core; private LANs are not (that is the point of NAT)
@@ -497,6 +533,13 @@ write_env() {
       echo "${key}_DELAY_MS=${S_DELAY[$i]}"
       echo "${key}_JITTER_MS=${S_JITTER[$i]}"
       echo "${key}_LOSS_PCT=${S_LOSS[$i]}"
+      echo "${key}_IPV6=${S_V6[$i]}"
+      if [ "${S_V6[$i]}" = 1 ]; then
+        echo "${key}_LAN6=$(lan6 "$i")"
+        echo "${key}_GW6=$(gw6 "$i")"
+        echo "${key}_PUBLIC6=$(wan6 "$i")"
+        for ((n = 1; n <= S_HOSTS[i]; n++)); do echo "$(upper "${S_NAME[$i]}-h$n")_V6=$(host_addr6 "$i" "$n")"; done
+      fi
       h=""
       for ((n = 1; n <= S_HOSTS[i]; n++)); do h+="${h:+ }${S_NAME[$i]}-h$n"; done
       echo "${key}_HOSTS=\"$h\""

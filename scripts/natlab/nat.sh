@@ -135,15 +135,35 @@ EOF
 # NAT-PMP and PCP on one socket (5351), told apart by the version byte, the first of
 # the UDP payload (0 NAT-PMP, 2 PCP): for natpmp the router drops PCP requests to it,
 # for pcp NAT-PMP requests, so that the other protocol goes unanswered.
+# V6=1 (a NAT site with ipv6): chain miniupnpd, where miniupnpd also puts its IPv6
+# pinholes, is a regular chain jumped to by a default-drop forward chain for IPv6 from
+# the WAN (IPv4 passes: table ip natlab filters it).
 natlab_upnp_tables() {
-  local what=${1:-all} version=""
-  cat <<'EOF'
+  local what=${1:-all} v6=${2:-0} version=""
+  if [ "$v6" = 1 ]; then
+    cat <<'EOF'
+table inet miniupnpd {
+  chain miniupnpd { }
+  chain prerouting_miniupnpd { type nat hook prerouting priority dstnat - 10; policy accept; }
+  chain postrouting_miniupnpd { type nat hook postrouting priority srcnat - 10; policy accept; }
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    meta nfproto ipv4 accept
+    ct state established,related accept
+    iifname "br0" accept
+    iifname "wan0" jump miniupnpd
+  }
+}
+EOF
+  else
+    cat <<'EOF'
 table inet miniupnpd {
   chain miniupnpd { type filter hook forward priority filter; policy accept; }
   chain prerouting_miniupnpd { type nat hook prerouting priority dstnat - 10; policy accept; }
   chain postrouting_miniupnpd { type nat hook postrouting priority srcnat - 10; policy accept; }
 }
 EOF
+  fi
   case $what in natpmp) version=2 ;; pcp) version=0 ;; esac
   [ -n "$version" ] || return 0
   cat <<EOF
@@ -151,6 +171,20 @@ table ip natlab_upnp {
   chain input {
     type filter hook input priority filter - 10; policy accept;
     udp dport 5351 @th,64,8 $version drop
+  }
+}
+EOF
+}
+
+# IPv6 on a NAT site without miniupnpd: replies and the inside's own flows pass,
+# nothing unsolicited from the WAN.
+natlab_v6_firewall() {
+  cat <<'EOF'
+table ip6 natlab6 {
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    iifname "br0" accept
   }
 }
 EOF

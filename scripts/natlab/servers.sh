@@ -111,6 +111,7 @@ natlab_start_upnp() {
   conf=$RUN/upnp-$name.conf
   cat >"$conf" <<EOF
 ext_ifname=wan0
+$([ "${S_V6[$i]}" = 1 ] && printf 'ext_ifname6=wan0\nipv6_disable=no' || echo '# IPv4 only')
 listening_ip=br0
 http_port=$UPNP_HTTP_PORT
 enable_upnp=$upnp
