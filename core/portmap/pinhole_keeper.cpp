@@ -1,5 +1,6 @@
 #include "core/portmap/pinhole_keeper.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace p2pd::portmap {
@@ -81,8 +82,11 @@ void PinholeKeeper::failed(std::uint64_t id, Error why) {
   PinholeEntry& e = entries_.at(id);
   const bool was_failed = e.state == MapState::failed;
   e.state = MapState::failed;
+  // An IGD refusing this address (606: requests come from another of ours) is asked
+  // again only every minute.
+  const std::uint64_t wait = why.code == "not_authorized" ? std::max<std::uint64_t>(options_.retry_ms, 60000) : options_.retry_ms;
   e.error = std::move(why);
-  later(id, options_.retry_ms, &PinholeKeeper::open);
+  later(id, wait, &PinholeKeeper::open);
   if (!was_failed) emit(id, "failed");  // last: the listener may remove the entry
 }
 

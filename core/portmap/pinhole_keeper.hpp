@@ -2,7 +2,8 @@
 // The PinholeKeeper: keeps IPv6 pinholes open on the IGD's WANIPv6FirewallControl.
 // Each pinhole is opened (AddPinhole), renewed at half its lease (UpdatePinhole; an
 // IGD that no longer holds it gets AddPinhole again, "lost" then "appeared"), retried
-// every retry_ms after a failure (a renewal until the lease runs out, then the pinhole
+// every retry_ms after a failure (every 60 s when the IGD refuses the address:
+// not_authorized), a renewal until the lease runs out (then the pinhole
 // counts as lost and is opened again), and deleted by remove() and shutdown()
 // (DeletePinhole). Every SOAP/SSDP exchange runs on the libuv threadpool (loop::Work),
 // one at a time, in order; the IGD found by IPv6 discovery is kept until a call cannot

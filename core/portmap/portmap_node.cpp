@@ -160,7 +160,13 @@ void PortmapNode::add(const PortmapAdd& r, JsonDone done) {
   if (stopping_) return done(unavailable());
   if (r.pinhole) {
     if (!pinholes_) return done(Error{"unavailable", "IPv6 pinholes are unavailable: " + pinhole_off_reason_});
-    net::IpAddress address = r.address ? *r.address : pinhole_addresses_.front();
+    // Default: the address the IGD sees our requests come from, the one it will open.
+    net::IpAddress address = pinhole_addresses_.front();
+    if (r.address) {
+      address = *r.address;
+    } else if (const auto& igd = pinholes_->igd()) {
+      if (auto seen = net::IpAddress::parse(igd->local_address); seen && seen->family == net::Family::v6) address = *seen;
+    }
     if (address.family != net::Family::v6 || address.is_link_local() || address.is_loopback())
       return done(Error{"bad_request", "a pinhole is for a global or ULA IPv6 address, not " + address.to_string()});
     const auto id = next_id_++;

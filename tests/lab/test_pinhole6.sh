@@ -3,8 +3,10 @@
 # IPv6 (natlab.sh ipv6: routed ULA, the router's IPv6 forward chain drops everything
 # unsolicited from outside unless miniupnpd opened it) and a public site with IPv6:
 #   - before any pinhole, a public host's UDP and TCP to the LAN host's IPv6 are dropped;
-#   - the LAN host's daemon opens pinholes for its node port (UDP, TCP) on its address;
-#     the router's table inet miniupnpd holds them; TCP to the node port connects;
+#   - the LAN host has two ULAs; its daemon opens pinholes for its node port (UDP, TCP)
+#     on the one its requests come from (the kernel's source toward the router), and the
+#     IGD refuses the other one (606: failed, not_authorized); the router's table inet
+#     miniupnpd holds them; TCP to the node port connects;
 #   - pinholes added through POST /v1/portmaps {"kind":"pinhole"} with lifetime_s 10 let
 #     the public host's UDP and TCP in, are renewed (UpdatePinhole) past their first lease
 #     and still let traffic in; a DELETE closes one again (its UDP is dropped);
@@ -16,7 +18,11 @@ P2PD_BIN=${P2PD_BIN:?P2PD_BIN must name the p2pd binary}
 WORK=$(mktemp -d)
 PORT=41234     # the daemon's node port
 HOLE=41250     # pinholed through the API, 10 s leases
-ADDR=$HOLE_H1_V6
+# A second address: the kernel prefers the newer one as source, so it is the one the
+# IGD pinholes; HOLE_H1_V6 is refused.
+lab_exec hole-h1 ip -6 addr add fd00:1:1::99/64 dev eth0 nodad
+ADDR=$(lab_exec hole-h1 ip -6 route get "$HOLE_GW6" | sed -n 's/.* src \([0-9a-f:]*\).*/\1/p')
+OTHER=fd00:1:1::99; [ "$ADDR" != "$OTHER" ] || OTHER=$HOLE_H1_V6
 RESULTS=$LAB_RESULTS_DIR/pinhole6.txt
 : >"$RESULTS"
 
@@ -73,9 +79,16 @@ echo "node_pinholes_s $took" >>"$RESULTS"
 list=$(api hole GET /v1/portmaps)
 check_eq "GET /v1/portmaps: the IGD's firewall control URL" \
   "$(jf 'j["pinholes"]["igd"]["control_url"]' <<<"$list")" "http://[$HOLE_GW6]:5000/ctl/IP6FCtl"
-check_eq "GET /v1/portmaps: the pinhole address" "$(jf '",".join(j["pinholes"]["addresses"])' <<<"$list")" "$ADDR"
+check_eq "GET /v1/portmaps: both addresses get pinholes" \
+  "$(jf '",".join(sorted(j["pinholes"]["addresses"]))' <<<"$list")" "$(printf '%s\n' "$ADDR" "$OTHER" | sort | paste -sd,)"
+check_eq "GET /v1/portmaps: the IGD sees us as" "$(jf 'j["pinholes"]["igd"]["local_address"]' <<<"$list")" "$ADDR"
+for _ in $(seq 20); do [ "$(pinholes failed)" = 2 ] && break; sleep 0.1; list=$(api hole GET /v1/portmaps); done
+list=$(api hole GET /v1/portmaps)
+check_eq "the other address's pinholes: failed, not_authorized (606)" \
+  "$(jf "sorted(m['error']['code'] for m in j['portmaps'] if m['kind'] == 'pinhole' and m['internal_address'] == '$OTHER')" <<<"$list")" \
+  '["not_authorized", "not_authorized"]'
 check_eq "GET /v1/portmaps: node pinholes for [$ADDR]:$PORT" \
-  "$(jf "sorted(m['protocol'] + ' ' + m['external'] + ' ' + m['owner'] for m in j['portmaps'] if m['kind'] == 'pinhole')" <<<"$list")" \
+  "$(jf "sorted(m['protocol'] + ' ' + m['external'] + ' ' + m['owner'] for m in j['portmaps'] if m['kind'] == 'pinhole' and m['state'] == 'mapped')" <<<"$list")" \
   "[\"tcp [$ADDR]:$PORT node\", \"udp [$ADDR]:$PORT node\"]"
 check "router: miniupnpd's chain holds udp $PORT" router_holes udp "$PORT"
 check "router: miniupnpd's chain holds tcp $PORT" router_holes tcp "$PORT"
@@ -92,6 +105,7 @@ tcp_hole=$(api hole POST /v1/portmaps "{\"kind\": \"pinhole\", \"proto\": \"tcp\
 check_eq "POST a TCP pinhole with lifetime_s 10: 201" "$(status)" 201
 udp_id=$(jf 'j["portmap"]["id"]' <<<"$udp_hole")
 tcp_id=$(jf 'j["portmap"]["id"]' <<<"$tcp_hole")
+check_eq "the API pinhole goes to the address the IGD sees" "$(jf 'j["portmap"]["internal_address"]' <<<"$udp_hole")" "$ADDR"
 check_eq "granted lifetime (s)" "$(jf 'j["portmap"]["lifetime_s"]' <<<"$udp_hole")" 10
 check_num "the pinhole has the IGD's unique id" "$(jf 'j["portmap"]["unique_id"]' <<<"$udp_hole")" ">" 0
 T1=$(now)
