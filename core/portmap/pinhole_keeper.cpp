@@ -13,7 +13,11 @@ bool unreachable(const Error& e) { return e.code == "timeout" || e.code == "unsu
 }  // namespace
 
 PinholeKeeper::PinholeKeeper(loop::Loop& loop, PinholeKeeperOptions options, PinholeChange on_change)
-    : loop_(loop), options_(std::move(options)), on_change_(std::move(on_change)), shutdown_timer_(loop) {}
+    : loop_(loop),
+      options_(std::move(options)),
+      on_change_(std::move(on_change)),
+      shutdown_timer_(loop),
+      discovery_failure_(options_.failed_discovery_hold_ms) {}
 
 PinholeKeeper::~PinholeKeeper() { *alive_ = false; }
 
@@ -176,16 +180,6 @@ void PinholeKeeper::shutdown(std::uint64_t bound_ms, std::function<void()> done)
   shutdown_timer_.start(bound_ms, 0, once);
 }
 
-std::optional<Error> PinholeKeeper::remembered_failure() const {
-  if (!discovery_failed_) return std::nullopt;
-  const std::uint64_t age = loop_.now_ms() - discovery_failed_ms_;
-  if (age >= options_.failed_discovery_hold_ms) return std::nullopt;
-  Error e = *discovery_failed_;
-  e.message += " (" + std::to_string(age / 1000) + " s ago; not searched again for " +
-               std::to_string(options_.failed_discovery_hold_ms / 1000) + " s)";
-  return e;
-}
-
 void PinholeKeeper::enqueue(Job job, Done done) {
   queue_.push_back(Item{std::move(job), std::move(done)});
   pump();
@@ -197,7 +191,7 @@ void PinholeKeeper::pump() {
   queue_.pop_front();
   running_ = loop::Work::run<Outcome>(
       loop_,
-      [igd = igd_, failed = igd_ ? std::optional<Error>{} : remembered_failure(), job = std::move(item.job),
+      [igd = igd_, failed = igd_ ? std::optional<Error>{} : discovery_failure_.recall(loop_.now_ms()), job = std::move(item.job),
        interface = options_.interface, discover_ms = options_.discover_ms]() mutable -> Result<Outcome> {
         if (!igd) {
           if (failed) return Outcome{std::nullopt, *failed, std::nullopt};
@@ -213,12 +207,7 @@ void PinholeKeeper::pump() {
         Result<std::uint16_t> result = r ? std::move(r->result) : Result<std::uint16_t>(r.error());
         if (r) {
           igd_ = std::move(r->igd);
-          if (r->discovery_failed) {
-            discovery_failed_ = std::move(r->discovery_failed);
-            discovery_failed_ms_ = loop_.now_ms();
-          } else if (igd_) {
-            discovery_failed_.reset();
-          }
+          discovery_failure_.after_job(std::move(r->discovery_failed), igd_.has_value(), loop_.now_ms());
         }
         if (done) done(std::move(result));
         pump();

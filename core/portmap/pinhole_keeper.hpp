@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "core/portmap/discovery_failure.hpp"
 #include "core/loop/loop.hpp"
 #include "core/loop/timer.hpp"
 #include "core/loop/work.hpp"
@@ -54,7 +55,7 @@ class PinholeKeeper {
 
   const std::map<std::uint64_t, PinholeEntry>& entries() const { return entries_; }
   const std::optional<upnp::FirewallIgd>& igd() const { return igd_; }
-  const std::optional<Error>& discovery_error() const { return discovery_failed_; }
+  const std::optional<Error>& discovery_error() const { return discovery_failure_.last(); }
 
  private:
   // A threadpool job given the IGD (discovered first when none is known).
@@ -76,7 +77,6 @@ class PinholeKeeper {
   void delete_on_igd(std::uint16_t unique_id, std::function<void(Status)> done);
   void later(std::uint64_t id, std::uint64_t delay_ms, void (PinholeKeeper::*fn)(std::uint64_t));
   void emit(std::uint64_t id, std::string_view what);
-  std::optional<Error> remembered_failure() const;
   void enqueue(Job job, Done done);
   void pump();
 
@@ -87,8 +87,7 @@ class PinholeKeeper {
   std::map<std::uint64_t, loop::Timer> timers_;
   loop::Timer shutdown_timer_;
   std::optional<upnp::FirewallIgd> igd_;
-  std::optional<Error> discovery_failed_;
-  std::uint64_t discovery_failed_ms_ = 0;
+  DiscoveryFailure discovery_failure_;
   std::deque<Item> queue_;
   loop::Work running_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -7,26 +7,13 @@
 #include <memory>
 
 #include "core/portmap/upnp_errors.hpp"
+#include "core/portmap/upnp_handles.hpp"
 
 namespace p2pd::portmap::upnp {
 
 namespace {
 
 const char* proto_text(Protocol p) { return p == Protocol::udp ? "UDP" : "TCP"; }
-
-struct DevList {
-  UPNPDev* head = nullptr;
-  ~DevList() {
-    if (head) freeUPNPDevlist(head);
-  }
-};
-
-struct Urls {
-  UPNPUrls urls{};
-  ~Urls() { FreeUPNPUrls(&urls); }
-};
-
-std::string text(const char* s) { return s ? std::string(s) : std::string(); }
 
 }  // namespace
 

@@ -10,7 +10,10 @@ bool unreachable(const Error& e) { return e.code == "timeout" || e.code == "unsu
 }  // namespace
 
 UpnpMapper::UpnpMapper(loop::Loop& loop, Gateway gateway, UpnpOptions options)
-    : loop_(loop), gateway_(std::move(gateway)), options_(std::move(options)) {}
+    : loop_(loop),
+      gateway_(std::move(gateway)),
+      options_(std::move(options)),
+      discovery_failure_(options_.failed_discovery_hold_ms) {}
 
 void UpnpMapper::map(const MapRequest& request, Done done) {
   const std::string description = options_.description;
@@ -48,18 +51,8 @@ void UpnpMapper::unmap(const Mapping& mapping, StatusDone done) {
 }
 
 void UpnpMapper::discover_ahead() {
-  if (igd_ || remembered_failure() || running_.pending() || !queue_.empty()) return;
+  if (igd_ || discovery_failure_.recall(loop_.now_ms()) || running_.pending() || !queue_.empty()) return;
   enqueue(nullptr, nullptr);
-}
-
-std::optional<Error> UpnpMapper::remembered_failure() const {
-  if (!discovery_failed_) return std::nullopt;
-  const std::uint64_t age = loop_.now_ms() - discovery_failed_ms_;
-  if (age >= options_.failed_discovery_hold_ms) return std::nullopt;
-  Error e = *discovery_failed_;
-  e.message += " (" + std::to_string(age / 1000) + " s ago; not searched again for " +
-               std::to_string(options_.failed_discovery_hold_ms / 1000) + " s)";
-  return e;
 }
 
 void UpnpMapper::enqueue(Job job, Done done) {
@@ -75,7 +68,7 @@ void UpnpMapper::pump() {
   const int discover_ms = options_.discover_ms;
   running_ = loop::Work::run<Outcome>(
       loop_,
-      [igd = igd_, failed = igd_ ? std::optional<Error>{} : remembered_failure(), job = std::move(item.job), interface_address,
+      [igd = igd_, failed = igd_ ? std::optional<Error>{} : discovery_failure_.recall(loop_.now_ms()), job = std::move(item.job), interface_address,
        discover_ms]() mutable -> Result<Outcome> {
         if (!igd) {
           if (failed) return Outcome{std::nullopt, *failed, std::nullopt};
@@ -93,12 +86,7 @@ void UpnpMapper::pump() {
         Result<Mapping> result = r ? std::move(r->result) : Result<Mapping>(r.error());
         if (r) {
           igd_ = std::move(r->igd);
-          if (r->discovery_failed) {
-            discovery_failed_ = std::move(r->discovery_failed);
-            discovery_failed_ms_ = loop_.now_ms();
-          } else if (igd_) {
-            discovery_failed_.reset();
-          }
+          discovery_failure_.after_job(std::move(r->discovery_failed), igd_.has_value(), loop_.now_ms());
         }
         if (done) done(std::move(result));
         pump();

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "core/portmap/discovery_failure.hpp"
 #include "core/loop/loop.hpp"
 #include "core/loop/work.hpp"
 #include "core/portmap/gateway.hpp"
@@ -58,7 +59,6 @@ class UpnpMapper {
     Result<Mapping> result;
     std::optional<Error> discovery_failed;  // discovery ran and found no IGD
   };
-  std::optional<Error> remembered_failure() const;
   void enqueue(Job job, Done done);
   void pump();
 
@@ -66,8 +66,7 @@ class UpnpMapper {
   Gateway gateway_;
   UpnpOptions options_;
   std::optional<upnp::Igd> igd_;
-  std::optional<Error> discovery_failed_;  // the last discovery's error, while no IGD is known
-  std::uint64_t discovery_failed_ms_ = 0;  // loop clock when it failed
+  DiscoveryFailure discovery_failure_;      // the last discovery's error, while no IGD is known
   std::deque<Item> queue_;
   loop::Work running_;
 };

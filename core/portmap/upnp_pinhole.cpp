@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/portmap/upnp_errors.hpp"
+#include "core/portmap/upnp_handles.hpp"
 
 namespace p2pd::portmap::upnp {
 
@@ -13,20 +14,6 @@ namespace {
 
 // WANIPv6FirewallControl names protocols by IANA number.
 const char* proto_number(Protocol p) { return p == Protocol::udp ? "17" : "6"; }
-
-struct DevList {
-  UPNPDev* head = nullptr;
-  ~DevList() {
-    if (head) freeUPNPDevlist(head);
-  }
-};
-
-struct Urls {
-  UPNPUrls urls{};
-  ~Urls() { FreeUPNPUrls(&urls); }
-};
-
-std::string text(const char* s) { return s ? std::string(s) : std::string(); }
 
 Error soap_error(std::string_view action, int code) {
   Error e = upnp_error(action, code);
