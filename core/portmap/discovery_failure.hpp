@@ -9,6 +9,10 @@
 
 namespace p2pd::portmap {
 
+// A job's error that says the IGD could not be reached at all: it is forgotten and
+// discovered again next time.
+inline bool igd_unreachable(const Error& e) { return e.code == "timeout" || e.code == "unsupported"; }
+
 class DiscoveryFailure {
  public:
   explicit DiscoveryFailure(std::uint64_t hold_ms) : hold_ms_(hold_ms) {}

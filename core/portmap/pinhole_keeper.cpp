@@ -5,13 +5,6 @@
 
 namespace p2pd::portmap {
 
-namespace {
-
-// The IGD could not be reached at all: discover again next time.
-bool unreachable(const Error& e) { return e.code == "timeout" || e.code == "unsupported"; }
-
-}  // namespace
-
 PinholeKeeper::PinholeKeeper(loop::Loop& loop, PinholeKeeperOptions options, PinholeChange on_change)
     : loop_(loop),
       options_(std::move(options)),
@@ -200,7 +193,7 @@ void PinholeKeeper::pump() {
           igd = *found;
         }
         auto r = job(*igd);
-        if (!r && unreachable(r.error())) igd.reset();
+        if (!r && igd_unreachable(r.error())) igd.reset();
         return Outcome{std::move(igd), std::move(r), std::nullopt};
       },
       [this, done = std::move(item.done)](Result<Outcome> r) {

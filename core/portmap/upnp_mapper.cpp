@@ -2,13 +2,6 @@
 
 namespace p2pd::portmap {
 
-namespace {
-
-// The IGD could not be reached at all: discover again next time.
-bool unreachable(const Error& e) { return e.code == "timeout" || e.code == "unsupported"; }
-
-}  // namespace
-
 UpnpMapper::UpnpMapper(loop::Loop& loop, Gateway gateway, UpnpOptions options)
     : loop_(loop),
       gateway_(std::move(gateway)),
@@ -78,7 +71,7 @@ void UpnpMapper::pump() {
         }
         if (!job) return Outcome{std::move(igd), Mapping{}, std::nullopt};
         auto r = job(*igd);
-        if (!r && unreachable(r.error())) igd.reset();
+        if (!r && igd_unreachable(r.error())) igd.reset();
         return Outcome{std::move(igd), std::move(r), std::nullopt};
       },
       [this, done = std::move(item.done)](Result<Outcome> r) {
