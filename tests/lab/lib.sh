@@ -119,6 +119,18 @@ lab_up() {
   [ "${LAB_FORCE_FAIL:-0}" != 1 ] || fatal "LAB_FORCE_FAIL=1: forced failure with the lab up"
 }
 
+# lab_portmap_config DIR PORT: DIR/config.json for a LAN daemon that maps node port PORT
+# with every protocol (120 s leases), listening on DIR/api.sock, with no STUN, TURN or MQTT.
+lab_portmap_config() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  cat >"$dir/config.json" <<EOF
+{"api": {"listen": ["unix:$dir/api.sock"]}, "node": {"port": $port}, "log": {"level": "debug"},
+ "stun": {"servers": []}, "turn": {"servers": []}, "signaling": {"mqtt": {"brokers": []}},
+ "portmap": {"enabled": true, "pcp": true, "natpmp": true, "upnp": true, "lease_s": 120}}
+EOF
+}
+
 # lab_start_daemon DIR HOST: p2pd daemon on HOST with DIR/config.json, state in
 # DIR/state, log in DIR/log, its pid in DIR/pid and HOST in DIR/host; waits for the API
 # socket DIR/api.sock (the config must listen there). natlab.sh exec execs: $! is the daemon.

@@ -64,12 +64,7 @@ check_not "before: the public host's UDP to [$ADDR]:$HOLE is dropped" udp_in bef
 check_not "before: the public host's TCP to [$ADDR]:$HOLE is dropped" tcp_connects "$HOLE"
 
 dir=$WORK/hole
-mkdir -p "$dir"
-cat >"$dir/config.json" <<EOF
-{"api": {"listen": ["unix:$dir/api.sock"]}, "node": {"port": $PORT}, "log": {"level": "debug"},
- "stun": {"servers": []}, "turn": {"servers": []}, "signaling": {"mqtt": {"brokers": []}},
- "portmap": {"enabled": true, "pcp": true, "natpmp": true, "upnp": true, "lease_s": 120}}
-EOF
+lab_portmap_config "$dir" "$PORT"
 T0=$(now)
 lab_start_daemon "$dir" hole-h1
 check "node port: UDP and TCP pinholes open" wait_pinholes 2 8

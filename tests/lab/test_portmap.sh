@@ -43,12 +43,7 @@ BARE_ADD_BUDGET=1
 
 start_lan_daemon() { # NAME HOST
   local dir=$WORK/$1
-  mkdir -p "$dir"
-  cat >"$dir/config.json" <<EOF
-{"api": {"listen": ["unix:$dir/api.sock"]}, "node": {"port": $PORT}, "log": {"level": "debug"},
- "stun": {"servers": []}, "turn": {"servers": []}, "signaling": {"mqtt": {"brokers": []}},
- "portmap": {"enabled": true, "pcp": true, "natpmp": true, "upnp": true, "lease_s": 120}}
-EOF
+  lab_portmap_config "$dir" "$PORT"
   lab_start_daemon "$dir" "$2"
 }
 start_pub_daemon() {
